@@ -1,0 +1,84 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { ConfigError } from "../config";
+import { isDatabaseUnavailable } from "../db/client";
+import { accessLog } from "../middleware/access-log";
+import { corsAllowlist } from "../middleware/cors";
+import { jsonBody } from "../middleware/json-body";
+import { services } from "../middleware/services";
+import type { AppEnv } from "../types";
+import { ApiError, type ErrorCode, errorStatus, RETRY_AFTER_SECONDS, toProblem } from "./errors";
+import { createLogger } from "./logger";
+
+const codeForStatus = (status: number): ErrorCode =>
+  (Object.keys(errorStatus) as ErrorCode[]).find(
+    (code) => errorStatus[code] === status && code !== "INVALID_INPUT",
+  ) ?? (status >= 500 ? "INTERNAL" : "MALFORMED_REQUEST");
+
+function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
+  const logger = c.var.logger ?? createLogger({ fields: { requestId: c.var.requestId } });
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException && err.status < 500) {
+    return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
+  }
+  if (isDatabaseUnavailable(err)) {
+    logger.warn("database unavailable", { route: c.req.routePath, err });
+    return new ApiError("SERVICE_UNAVAILABLE", {
+      detail: "The database is unreachable right now. Please retry shortly.",
+      headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+    });
+  }
+  const message = err instanceof ConfigError ? "invalid configuration" : "unhandled error";
+  logger.error(message, { route: c.req.routePath, method: c.req.method, err });
+  return new ApiError("INTERNAL", {
+    detail: "Something went wrong on our side. It has been logged under this request id.",
+  });
+}
+
+/** Answers every error as RFC 9457 problem+json; 5xx bodies never carry internals. */
+export function onError(err: unknown, c: Context<AppEnv>) {
+  const error = toApiError(err, c);
+  const problem = toProblem(error, { instance: c.req.path, requestId: c.var.requestId });
+  // Through the context, so headers set earlier (X-Request-Id) stay on the response.
+  return c.newResponse(JSON.stringify(problem), error.status, {
+    ...error.headers,
+    "Content-Type": "application/problem+json",
+  });
+}
+
+/**
+ * A router whose request validation failures become 400 problem+json with `errors[{path,message}]`.
+ * Every feature folder builds its routes on one of these.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) throw ApiError.fromZod(result.error);
+    },
+  });
+}
+
+/**
+ * The app with its cross-cutting middleware, in order: request id, security headers, per-request
+ * services, access log, CORS, JSON body guards; plus the not-found and error handlers.
+ */
+export function createApp() {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(secureHeaders());
+  app.use(services());
+  app.use(accessLog());
+  app.use(corsAllowlist());
+  app.use(jsonBody());
+  app.notFound((c) =>
+    onError(new ApiError("NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}.` }), c),
+  );
+  app.onError(onError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,54 @@
+import { z } from "@hono/zod-openapi";
+import { type ErrorCode, errorStatus } from "./errors";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().meta({ example: "https://sikdan.app/problems/invalid-input" }),
+    title: z.string().meta({ example: "Invalid input" }),
+    status: z.number().int().meta({ example: 400 }),
+    detail: z.string(),
+    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details." });
+
+const problemDescriptions: Record<number, string> = {
+  400: "Malformed or invalid input (`errors` lists each invalid field).",
+  401: "Not authenticated.",
+  403: "Authenticated but not allowed.",
+  404: "Not found, or not yours.",
+  409: "Conflict with the current state.",
+  413: "Body larger than 64 KiB.",
+  415: "Body is not JSON.",
+  429: "Rate limited; see `Retry-After` and `RateLimit-*`.",
+  503: "A dependency is down; see `Retry-After`.",
+};
+
+/**
+ * The `responses` entries for the problem statuses a route can answer.
+ *
+ * @example
+ * responses: { 200: json(UserSchema, "The user"), ...problems(400, 401, 404) }
+ */
+export function problems<S extends keyof typeof problemDescriptions>(...statuses: S[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: problemDescriptions[status] ?? "Error",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
+    ]),
+  ) as Record<
+    S,
+    { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }
+  >;
+}
+
+/** A JSON response or request body entry. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});

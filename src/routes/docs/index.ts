@@ -1,0 +1,30 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import type { App } from "../../lib/create-app";
+import { ProblemSchema } from "../../lib/openapi";
+
+const description = `The API of Sikdan (식단), a gamified meal diary.
+
+* JSON in and out, camelCase fields; timestamps ISO 8601; calendar days \`YYYY-MM-DD\` in the user's time zone.
+* Errors are RFC 9457 \`application/problem+json\` with a machine \`code\`; invalid input adds \`errors[{path,message}]\`.
+* Every response carries \`X-Request-Id\` (a valid incoming one is echoed).
+* Browsers authenticate with HttpOnly cookies; other clients with \`Authorization: Bearer\`.`;
+
+/** Serves the OpenAPI 3.1 document generated from the route definitions, and a reference page. */
+export function mountDocs(app: App) {
+  app.openAPIRegistry.register("Problem", ProblemSchema);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "cookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "access_token",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Sikdan API", version: "1.0.0", description },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Sikdan API reference" }));
+}

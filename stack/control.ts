@@ -1,0 +1,177 @@
+// Run-time knobs shared by both protocol servers: latency, injected faults and
+// round-trip counters, plus the tiny /__stack control API that exposes them.
+// Tests flip these between requests, so every protocol route reads the
+// current config at the moment it needs it rather than caching it.
+
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const FAULTS = ["none", "down", "error", "hang"] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface ControlConfig {
+  delayMs: number;
+  fault: Fault;
+}
+
+export class Control<Stats extends Record<string, number>> {
+  readonly config: ControlConfig;
+  stats: Stats;
+  private readonly hung = new Set<Socket>();
+  private readonly listeners: Array<(config: ControlConfig) => void> = [];
+
+  constructor(
+    initial: ControlConfig,
+    private readonly zero: Stats,
+  ) {
+    this.config = { ...initial };
+    this.stats = { ...zero };
+  }
+
+  count(key: keyof Stats, by = 1): void {
+    (this.stats as Record<keyof Stats, number>)[key] += by;
+  }
+
+  /** One leg of the injected latency; a round trip pays it twice. */
+  async delay(): Promise<void> {
+    if (this.config.delayMs > 0) await sleep(this.config.delayMs);
+  }
+
+  onConfig(listener: (config: ControlConfig) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Applies the current fault to a protocol request. Returns true when the
+   * request has been dealt with (dropped, failed or parked) and must not be
+   * served.
+   */
+  intercept(req: IncomingMessage, res: ServerResponse): boolean {
+    switch (this.config.fault) {
+      case "none":
+        return false;
+      case "down":
+        // Destroying without a response looks like a dead host to fetch().
+        req.socket.destroy();
+        return true;
+      case "error":
+        res.writeHead(503, { "content-type": "text/html" });
+        res.end("<html><body><h1>503 Service Unavailable</h1>injected fault</body></html>");
+        return true;
+      case "hang":
+        this.park(req.socket);
+        return true;
+    }
+  }
+
+  /** Keeps a socket open without ever answering, until stop() or its client gives up. */
+  park(socket: Socket): void {
+    this.hung.add(socket);
+    socket.once("close", () => this.hung.delete(socket));
+  }
+
+  releaseParked(): void {
+    for (const socket of this.hung) socket.destroy();
+    this.hung.clear();
+  }
+
+  /** Serves /__stack/* routes; returns false for any other path. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (!path.startsWith("/__stack")) return false;
+    if (!isLoopback(req.socket.remoteAddress)) {
+      sendJson(res, 403, { error: "control API is loopback only" });
+      return true;
+    }
+    const route = `${req.method} ${path.replace(/\/+$/, "")}`;
+    if (route === "GET /__stack/stats") {
+      sendJson(res, 200, this.stats);
+    } else if (route === "POST /__stack/reset") {
+      this.stats = { ...this.zero };
+      sendJson(res, 200, this.stats);
+    } else if (route === "GET /__stack/config") {
+      sendJson(res, 200, this.config);
+    } else if (route === "POST /__stack/config") {
+      const problem = this.applyConfig(await readBody(req));
+      if (problem) sendJson(res, 400, { error: problem });
+      else sendJson(res, 200, this.config);
+    } else {
+      sendJson(res, 404, { error: `no control route ${route}` });
+    }
+    return true;
+  }
+
+  private applyConfig(body: Buffer): string | undefined {
+    let input: unknown;
+    try {
+      input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+    } catch {
+      return "body must be JSON";
+    }
+    if (typeof input !== "object" || input === null) return "body must be a JSON object";
+    const { delayMs, fault } = input as { delayMs?: unknown; fault?: unknown };
+    if (delayMs !== undefined && (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0)) {
+      return "delayMs must be a non-negative number";
+    }
+    if (fault !== undefined && !FAULTS.includes(fault as Fault))
+      return `fault must be one of ${FAULTS.join(", ")}`;
+    if (delayMs !== undefined) this.config.delayMs = delayMs;
+    if (fault !== undefined) this.config.fault = fault as Fault;
+    if (this.config.fault !== "hang") this.releaseParked();
+    for (const listener of this.listeners) listener(this.config);
+    return undefined;
+  }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// workerd's fetch() does not enforce CORS, but browsers pointed at the stack
+// (or a dev tool) would; being permissive costs nothing on loopback.
+export const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "*",
+  "access-control-expose-headers": "*",
+  "access-control-max-age": "86400",
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** URL host form, bracketing IPv6 literals. */
+export const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);

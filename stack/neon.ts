@@ -1,0 +1,64 @@
+// The Neon-protocol endpoint: one HTTP server carrying POST /sql (neon()),
+// WebSocket /v1 (Pool/Client) and the /__stack control API.
+
+import http from "node:http";
+import { CORS_HEADERS, Control, type ControlConfig, closeServer, listen, sendJson } from "./control.ts";
+import { createSqlExecutor, type NeonStats } from "./neon-http.ts";
+import { createWsProxy } from "./neon-ws.ts";
+import type { PostgresSource } from "./postgres.ts";
+
+export interface NeonEndpoint {
+  port: number;
+  control: Control<NeonStats>;
+  close(): Promise<void>;
+}
+
+export async function startNeonEndpoint(options: {
+  postgres: PostgresSource;
+  host: string;
+  port: number;
+  config: ControlConfig;
+  log: (line: string) => void;
+}): Promise<NeonEndpoint> {
+  const { postgres, log } = options;
+  const control = new Control<NeonStats>(options.config, {
+    httpRequests: 0,
+    queries: 0,
+    wsConnections: 0,
+    wsMessagesIn: 0,
+  });
+  const sql = createSqlExecutor({ postgresUrl: postgres.url, embedded: postgres.embedded, control, log });
+  const ws = createWsProxy({ upstreamHost: postgres.host, upstreamPort: postgres.port, control, log });
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((error: Error) => {
+      log(`neon endpoint: ${error.stack ?? error.message}`);
+      sendJson(res, 500, { message: error.message });
+    });
+  });
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (await control.handle(req, res)) return;
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/sql" || path === "/sql/") return sql.handle(req, res);
+    sendJson(res, 404, { message: `no route ${req.method} ${path}` });
+  }
+
+  server.on("upgrade", (req, socket, head) => ws.upgrade(req, socket, head));
+  const port = await listen(server, options.port, options.host);
+
+  return {
+    port,
+    control,
+    close: async () => {
+      control.releaseParked();
+      await ws.close();
+      await closeServer(server);
+      await sql.close();
+    },
+  };
+}
