@@ -1,6 +1,7 @@
 // `npm run dev`: the local edge stack (PostgreSQL or embedded PGlite behind a Neon endpoint, Redis or
 // an in-memory one behind an Upstash endpoint), migrations and seed data, then `wrangler dev`.
 // Every setting comes from this shell's environment first, then wrangler.toml. Ctrl-C stops it all.
+import "./require-node.mjs";
 import { type ChildProcess, spawn } from "node:child_process";
 import { startStack } from "../stack";
 import { applyMigrations } from "./lib/migrate";
@@ -33,6 +34,11 @@ async function stop(code: number) {
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
+// npm exits on SIGTERM without passing it on; when our parent goes, we go, and take wrangler along.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0);
+}, 500).unref();
 
 try {
   await applyMigrations(stack.postgresUrl);
