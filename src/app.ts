@@ -1,10 +1,12 @@
 import { createApp } from "./lib/create-app";
+import { authRouter } from "./routes/auth";
 import { mountDocs } from "./routes/docs";
 import { healthRouter } from "./routes/health";
+import { usersRouter } from "./routes/users";
 
 /** The whole API: cross-cutting middleware from `createApp()`, then each feature's router. */
 export function buildApp() {
-  const app = createApp().route("/", healthRouter);
+  const app = createApp().route("/", healthRouter).route("/", authRouter).route("/", usersRouter);
   mountDocs(app);
   return app;
 }

@@ -3,13 +3,23 @@ import type { Bindings, Config } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./lib/logger";
 import type { Cache } from "./services/cache";
+import type { RateLimits } from "./services/rate-limit";
 
-/** Per-request services, built once by the `services()` middleware and read from `c.var`. */
-export type AppVariables = RequestIdVariables & {
+/** The caller, as proven by a valid access token (set by `requireAuth()`). */
+export type AuthContext = { userId: string; sessionId: string; via: "bearer" | "cookie" };
+
+/** What services get: the request's clients, never a Hono Context. */
+export type Services = {
   config: Config;
   db: Database;
   cache: Cache;
   logger: Logger;
+  rateLimits: RateLimits;
+  /** Keeps work running after the response is sent (`waitUntil`); its failure is logged, not thrown. */
+  defer: (work: Promise<unknown>) => void;
 };
+
+/** Per-request services, built once by the `services()` middleware and read from `c.var`. */
+export type AppVariables = RequestIdVariables & Services & { auth: AuthContext };
 
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };

@@ -5,6 +5,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ConfigError } from "../config";
 import { isDatabaseUnavailable } from "../db/client";
+import { SESSION_ENDED_SQLSTATE, sqlState } from "../db/session-guard";
 import { accessLog } from "../middleware/access-log";
 import { corsAllowlist } from "../middleware/cors";
 import { jsonBody } from "../middleware/json-body";
@@ -23,6 +24,9 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException && err.status < 500) {
     return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
+  }
+  if (sqlState(err) === SESSION_ENDED_SQLSTATE) {
+    return new ApiError("UNAUTHENTICATED", { detail: "This session has ended. Please sign in again." });
   }
   if (isDatabaseUnavailable(err)) {
     logger.warn("database unavailable", { route: c.req.routePath, err });

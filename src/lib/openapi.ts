@@ -52,3 +52,6 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
+
+/** `security` of a route that needs a signed-in caller: a Bearer token or the `access_token` cookie. */
+export const authenticated: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];

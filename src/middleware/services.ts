@@ -3,6 +3,7 @@ import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger } from "../lib/logger";
 import { createCache } from "../services/cache";
+import { createRateLimits } from "../services/rate-limit";
 import type { AppEnv } from "../types";
 
 /**
@@ -17,9 +18,19 @@ export const services = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const config = loadConfig(c.env);
     const logger = createLogger({ level: config.logLevel, fields: { requestId: c.var.requestId } });
+    const cache = createCache(config, logger);
     c.set("config", config);
     c.set("logger", logger);
     c.set("db", createDb(config));
-    c.set("cache", createCache(config, logger));
+    c.set("cache", cache);
+    c.set("rateLimits", createRateLimits(cache, config));
+    c.set("defer", (work) => {
+      const logged = work.catch((err) => logger.warn("background work failed", { err }));
+      try {
+        c.executionCtx.waitUntil(logged);
+      } catch {
+        // No execution context (app.request() in tests): the promise still runs to completion.
+      }
+    });
     await next();
   });

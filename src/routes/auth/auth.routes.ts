@@ -1,0 +1,122 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authenticated, json, problems } from "../../lib/openapi";
+import { DisplayNameSchema, PasswordSchema, TimeZoneSchema, UserSchema } from "../users/users.schemas";
+
+const tags = ["Auth"];
+
+const EmailSchema = z
+  .string()
+  .trim()
+  .pipe(z.email().max(254))
+  .meta({ description: "Trimmed; compared case-insensitively.", example: "kim@example.com" });
+
+export const AuthResultSchema = z
+  .object({
+    user: UserSchema,
+    accessToken: z
+      .string()
+      .meta({ description: "JWT for `Authorization: Bearer` (also set as the `access_token` cookie)." }),
+    refreshToken: z
+      .string()
+      .meta({ description: "Opaque; also set as the `refresh_token` cookie (path /v1/auth)." }),
+    expiresIn: z
+      .number()
+      .int()
+      .meta({ description: "Seconds until the access token expires.", example: 900 }),
+  })
+  .meta({ id: "AuthResult" });
+
+const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+const cookieNote = "Sets the HttpOnly `access_token` and `refresh_token` cookies.";
+
+export const signup = createRoute({
+  method: "post",
+  path: "/v1/auth/signup",
+  tags,
+  summary: "Create an account and sign in",
+  description: `${cookieNote} Time zone: the given one, else the edge's guess, else Asia/Seoul.`,
+  request: {
+    body: body(
+      z.strictObject({
+        email: EmailSchema,
+        password: PasswordSchema,
+        displayName: DisplayNameSchema,
+        timezone: TimeZoneSchema.optional(),
+      }),
+    ),
+  },
+  responses: {
+    201: json(AuthResultSchema, "Account created, signed in"),
+    ...problems(400, 409, 413, 415, 429, 503),
+  },
+});
+
+export const login = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  tags,
+  summary: "Sign in",
+  description: `${cookieNote} An unknown email and a wrong password get the same 401.`,
+  request: { body: body(z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) })) },
+  responses: {
+    200: json(AuthResultSchema, "Signed in"),
+    ...problems(400, 401, 413, 415, 429, 503),
+  },
+});
+
+export const refresh = createRoute({
+  method: "post",
+  path: "/v1/auth/refresh",
+  tags,
+  summary: "Exchange a refresh token for a new pair",
+  description:
+    "The refresh token comes from the body, else the `refresh_token` cookie. Each one works once: presenting a rotated token again ends its whole session.",
+  request: {
+    body: {
+      required: false,
+      content: {
+        "application/json": { schema: z.strictObject({ refreshToken: z.string().max(200).optional() }) },
+      },
+    },
+  },
+  responses: {
+    200: json(AuthResultSchema, "A new token pair"),
+    ...problems(400, 401, 403, 413, 415, 429, 503),
+  },
+});
+
+export const logout = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags,
+  summary: "End this session",
+  description:
+    "The session's refresh token and its access token stop working at once. Identified by the access token, else by the refresh token (body or cookie). Clears the cookies.",
+  security: authenticated,
+  request: {
+    body: {
+      required: false,
+      content: {
+        "application/json": { schema: z.strictObject({ refreshToken: z.string().max(200).optional() }) },
+      },
+    },
+  },
+  responses: { 204: { description: "Signed out" }, ...problems(400, 401, 403, 503) },
+});
+
+export const changePassword = createRoute({
+  method: "post",
+  path: "/v1/auth/password",
+  tags,
+  summary: "Change the password",
+  description: "Every other session of the user ends; this one stays signed in.",
+  security: authenticated,
+  request: {
+    body: body(z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema })),
+  },
+  responses: { 204: { description: "Password changed" }, ...problems(400, 401, 403, 413, 415, 503) },
+});

@@ -1,0 +1,23 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import { clearAuthCookies } from "../../lib/cookies";
+import * as users from "../../services/users";
+import type { AppEnv } from "../../types";
+import type { deleteMe, exportMe, getMe, patchMe } from "./users.routes";
+
+export const getMeHandler: RouteHandler<typeof getMe, AppEnv> = async (c) =>
+  c.json(await users.getMe(c.var, c.var.auth), 200);
+
+export const patchMeHandler: RouteHandler<typeof patchMe, AppEnv> = async (c) =>
+  c.json(await users.updateMe(c.var, c.var.auth, c.req.valid("json")), 200);
+
+export const deleteMeHandler: RouteHandler<typeof deleteMe, AppEnv> = async (c) => {
+  await users.deleteMe(c.var, c.var.auth, c.req.valid("json").password);
+  clearAuthCookies(c);
+  return c.body(null, 204);
+};
+
+export const exportMeHandler: RouteHandler<typeof exportMe, AppEnv> = async (c) => {
+  c.header("Content-Disposition", 'attachment; filename="sikdan-export.json"');
+  c.header("Cache-Control", "no-store");
+  return c.json(await users.exportMe(c.var, c.var.auth), 200);
+};

@@ -1,0 +1,247 @@
+import { and, eq, ne, sql } from "drizzle-orm";
+import { refreshTokens, sessions, users } from "../db/schema";
+import { guarded, sqlState } from "../db/session-guard";
+import { ApiError } from "../lib/errors";
+import { uuidv7 } from "../lib/ids";
+import { hashPassword, needsRehash, verifyPassword } from "../lib/password";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  type AccessIdentity,
+  hashRefreshToken,
+  newRefreshToken,
+  REFRESH_TOKEN_TTL_SECONDS,
+  sessionIdOfRefreshToken,
+  signAccessToken,
+} from "../lib/tokens";
+import type { AuthContext, Services } from "../types";
+import { enforce } from "./rate-limit";
+import { markSessionsRevoked } from "./revocation";
+import { requireTimeZone, toUser, type User, type UserRow } from "./users";
+
+export type AuthResult = { user: User; accessToken: string; refreshToken: string; expiresIn: number };
+export type ClientMeta = { ip: string | undefined };
+
+const invalidCredentials = () =>
+  new ApiError("UNAUTHENTICATED", { detail: "The email or password is not correct." });
+const invalidRefresh = () =>
+  new ApiError("UNAUTHENTICATED", { detail: "The refresh token is invalid, expired or already used." });
+
+/** The key failed logins are counted under: the email as the database compares it. */
+const emailKey = (email: string) => email.trim().toLowerCase();
+
+async function perIpLimit(services: Services, name: "authPerIp" | "signupsPerIp", meta: ClientMeta) {
+  if (!services.config.rateLimits.perIpEnabled || !meta.ip) return;
+  enforce(await services.rateLimits.consume(name, meta.ip), "requests from this address");
+}
+
+/** A new session with its first refresh token: the statements to put in the caller's batch. */
+function newSession(services: Services, userId: string) {
+  const { db } = services;
+  const sessionId = uuidv7();
+  const refreshToken = newRefreshToken(sessionId);
+  const expiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000);
+  return {
+    sessionId,
+    refreshToken,
+    statements: async () =>
+      [
+        db.insert(sessions).values({ id: sessionId, userId, expiresAt }),
+        db.insert(refreshTokens).values({ tokenHash: await hashRefreshToken(refreshToken), sessionId }),
+      ] as const,
+  };
+}
+
+async function issue(services: Services, user: UserRow, session: AccessIdentity & { refreshToken: string }) {
+  const accessToken = await signAccessToken(session, services.config.jwt);
+  return {
+    user: toUser(user),
+    accessToken,
+    refreshToken: session.refreshToken,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+  };
+}
+
+export type SignupInput = { email: string; password: string; displayName: string; timezone: string };
+
+/** Creates the account and its first session in one atomic round trip. */
+export async function signup(services: Services, input: SignupInput, meta: ClientMeta): Promise<AuthResult> {
+  const { db } = services;
+  const timezone = requireTimeZone(input.timezone);
+  const [, passwordHash] = await Promise.all([
+    perIpLimit(services, "signupsPerIp", meta),
+    hashPassword(input.password),
+  ]);
+  const userId = uuidv7();
+  const session = newSession(services, userId);
+  try {
+    const [[user]] = await db.batch([
+      db
+        .insert(users)
+        .values({
+          id: userId,
+          email: input.email.trim(),
+          displayName: input.displayName,
+          timezone,
+          passwordHash,
+        })
+        .returning(),
+      ...(await session.statements()),
+    ]);
+    return issue(services, user!, { userId, ...session });
+  } catch (err) {
+    if (sqlState(err) === "23505") {
+      throw new ApiError("CONFLICT", { detail: "An account with this email already exists." });
+    }
+    throw err;
+  }
+}
+
+export type LoginInput = { email: string; password: string };
+
+/**
+ * Two round trips, the physical minimum: the hash must be read before a session may be written.
+ * An unknown email and a wrong password get the same answer after the same PBKDF2 work.
+ */
+export async function login(services: Services, input: LoginInput, meta: ClientMeta): Promise<AuthResult> {
+  const { db, rateLimits } = services;
+  const key = emailKey(input.email);
+  const [, failures, [user]] = await Promise.all([
+    perIpLimit(services, "authPerIp", meta),
+    rateLimits.peek("loginFailures", key),
+    db.select().from(users).where(sql`lower(${users.email}) = ${key}`),
+  ]);
+  enforce(failures, "failed sign-ins for this account");
+  if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
+    await rateLimits.consume("loginFailures", key);
+    throw invalidCredentials();
+  }
+  const session = newSession(services, user.id);
+  const upgrade = needsRehash(user.passwordHash)
+    ? [
+        db
+          .update(users)
+          .set({ passwordHash: await hashPassword(input.password) })
+          .where(eq(users.id, user.id)),
+      ]
+    : [];
+  await db.batch([...(await session.statements()), ...upgrade]);
+  services.defer(rateLimits.reset("loginFailures", key));
+  return issue(services, user, { userId: user.id, ...session });
+}
+
+type RefreshRow = {
+  rotated: boolean;
+  reused: boolean;
+  user: (Omit<UserRow, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string }) | null;
+};
+
+/**
+ * Rotates a refresh token in one statement, which also returns the user. A token presented again
+ * after its rotation was copied: the statement revokes the whole session. Two parallel refreshes with
+ * one token: exactly one wins, the other gets 401, and the session survives (no row lock makes the
+ * loser look like a thief).
+ */
+export async function refresh(services: Services, presented: string): Promise<AuthResult> {
+  const { db, rateLimits, cache, defer } = services;
+  const sessionId = sessionIdOfRefreshToken(presented);
+  if (!sessionId) throw invalidRefresh();
+  // Before the rotation: a refused refresh must leave the presented token usable.
+  enforce(await rateLimits.consume("refreshPerSession", sessionId), "token refreshes for this session");
+  const presentedHash = await hashRefreshToken(presented);
+  const nextToken = newRefreshToken(sessionId);
+  const nextHash = await hashRefreshToken(nextToken);
+  const result = await db.execute(sql`
+    with presented as (
+      select rt.session_id, rt.rotated_at, s.user_id, s.revoked_at, s.expires_at
+      from refresh_tokens rt join sessions s on s.id = rt.session_id
+      where rt.token_hash = ${presentedHash} and rt.session_id = ${sessionId}
+    ), rotated as (
+      update refresh_tokens set rotated_at = now()
+      where token_hash = ${presentedHash} and rotated_at is null
+        and exists (select 1 from presented where revoked_at is null and expires_at > now())
+      returning session_id
+    ), inserted as (
+      insert into refresh_tokens (token_hash, session_id) select ${nextHash}, session_id from rotated
+      returning session_id
+    ), revoked as (
+      update sessions set revoked_at = now(), revoked_reason = 'refresh_token_reuse'
+      where id in (select session_id from presented where rotated_at is not null) and revoked_at is null
+      returning id
+    )
+    select exists (select 1 from inserted) as rotated,
+           exists (select 1 from revoked) as reused,
+           (select json_build_object(
+              'id', u.id, 'email', u.email, 'displayName', u.display_name, 'timezone', u.timezone,
+              'dayStartHour', u.day_start_hour, 'goalCalories', u.goal_calories,
+              'goalProteinG', u.goal_protein_g, 'goalCarbsG', u.goal_carbs_g, 'goalFatG', u.goal_fat_g,
+              'passwordHash', '', 'createdAt', u.created_at, 'updatedAt', u.updated_at)
+            from users u where u.id = (select user_id from presented)) as user`);
+  const row = result.rows[0] as unknown as RefreshRow | undefined;
+  if (row?.reused) {
+    services.logger.warn("refresh token reused; session revoked", { sessionId });
+    defer(markSessionsRevoked(cache, [sessionId]));
+  }
+  if (!row?.rotated || !row.user) throw invalidRefresh();
+  const user = {
+    ...row.user,
+    createdAt: new Date(row.user.createdAt),
+    updatedAt: new Date(row.user.updatedAt),
+  };
+  return issue(services, user, { userId: user.id, sessionId, refreshToken: nextToken });
+}
+
+/** Ends a session now: its refresh token at once, its access token at the next request. */
+export async function logout(services: Services, sessionId: string): Promise<void> {
+  const { db, cache, defer } = services;
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: "logout" })
+    .where(and(eq(sessions.id, sessionId), sql`${sessions.revokedAt} is null`));
+  defer(markSessionsRevoked(cache, [sessionId]));
+}
+
+/** The session a refresh token belongs to (for logout without a valid access token). */
+export async function sessionOfRefreshToken(services: Services, token: string): Promise<string | undefined> {
+  const { db } = services;
+  if (!sessionIdOfRefreshToken(token)) return undefined;
+  const [row] = await db
+    .select({ sessionId: refreshTokens.sessionId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, await hashRefreshToken(token)));
+  return row?.sessionId;
+}
+
+export type PasswordChange = { currentPassword: string; newPassword: string };
+
+/** Changes the password and ends every other session of the user. */
+export async function changePassword(services: Services, auth: AuthContext, input: PasswordChange) {
+  const { db, cache, defer } = services;
+  const [[row]] = await guarded(db, auth.sessionId, [
+    db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+  ]);
+  if (!row) throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
+  if (!(await verifyPassword(input.currentPassword, row.passwordHash))) {
+    throw new ApiError("FORBIDDEN", { detail: "The current password is not correct." });
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const [, ended] = await guarded(db, auth.sessionId, [
+    db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, auth.userId)),
+    db
+      .update(sessions)
+      .set({ revokedAt: new Date(), revokedReason: "password_change" })
+      .where(
+        and(
+          eq(sessions.userId, auth.userId),
+          ne(sessions.id, auth.sessionId),
+          sql`${sessions.revokedAt} is null`,
+        ),
+      )
+      .returning({ id: sessions.id }),
+  ]);
+  defer(
+    markSessionsRevoked(
+      cache,
+      ended.map((session) => session.id),
+    ),
+  );
+}

@@ -1,0 +1,149 @@
+import { eq } from "drizzle-orm";
+import { sessions, users } from "../db/schema";
+import { guarded } from "../db/session-guard";
+import { ApiError } from "../lib/errors";
+import { verifyPassword } from "../lib/password";
+import { canonicalTimeZone } from "../lib/time-zone";
+import type { AuthContext, Services } from "../types";
+import { markSessionsRevoked } from "./revocation";
+
+export type UserRow = typeof users.$inferSelect;
+
+export type Goals = {
+  calories: number | null;
+  proteinG: number | null;
+  carbsG: number | null;
+  fatG: number | null;
+};
+
+export type User = {
+  id: string;
+  email: string;
+  displayName: string;
+  timezone: string;
+  dayStartHour: number;
+  goals: Goals;
+  createdAt: string;
+};
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    timezone: row.timezone,
+    dayStartHour: row.dayStartHour,
+    goals: {
+      calories: row.goalCalories,
+      proteinG: row.goalProteinG,
+      carbsG: row.goalCarbsG,
+      fatG: row.goalFatG,
+    },
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Rejects an unknown IANA zone with a field error, and returns the canonical spelling. */
+export function requireTimeZone(name: string, path = "timezone"): string {
+  const canonical = canonicalTimeZone(name);
+  if (!canonical) {
+    throw new ApiError("INVALID_INPUT", {
+      detail: "The request has 1 invalid field.",
+      errors: [{ path, message: `Unknown IANA time zone "${name}"` }],
+    });
+  }
+  return canonical;
+}
+
+const notFound = () => new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
+
+export async function getMe(services: Services, auth: AuthContext): Promise<User> {
+  const { db } = services;
+  const [[row]] = await guarded(db, auth.sessionId, [
+    db.select().from(users).where(eq(users.id, auth.userId)),
+  ]);
+  if (!row) throw notFound();
+  return toUser(row);
+}
+
+export type ProfilePatch = {
+  displayName?: string;
+  timezone?: string;
+  dayStartHour?: number;
+  goals?: Partial<Goals>;
+};
+
+/** Changes the profile. Existing logs keep the day they were counted on (their `localDate` is stored). */
+export async function updateMe(services: Services, auth: AuthContext, patch: ProfilePatch): Promise<User> {
+  const { db } = services;
+  const changes: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+  if (patch.displayName !== undefined) changes.displayName = patch.displayName;
+  if (patch.timezone !== undefined) changes.timezone = requireTimeZone(patch.timezone);
+  if (patch.dayStartHour !== undefined) changes.dayStartHour = patch.dayStartHour;
+  const goals = patch.goals ?? {};
+  if (goals.calories !== undefined) changes.goalCalories = goals.calories;
+  if (goals.proteinG !== undefined) changes.goalProteinG = goals.proteinG;
+  if (goals.carbsG !== undefined) changes.goalCarbsG = goals.carbsG;
+  if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
+  const [[row]] = await guarded(db, auth.sessionId, [
+    db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
+  ]);
+  if (!row) throw notFound();
+  return toUser(row);
+}
+
+/**
+ * Deletes the account and, by cascade, everything it owns, in one statement; every session ends
+ * with it. Asks for the password: a stolen access token alone cannot erase a diary.
+ */
+export async function deleteMe(services: Services, auth: AuthContext, password: string): Promise<void> {
+  const { db, cache, defer } = services;
+  const [[row], sessionRows] = await guarded(db, auth.sessionId, [
+    db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+    db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, auth.userId)),
+  ]);
+  if (!row) throw notFound();
+  if (!(await verifyPassword(password, row.passwordHash))) {
+    throw new ApiError("FORBIDDEN", { detail: "The password is not correct." });
+  }
+  await guarded(db, auth.sessionId, [db.delete(users).where(eq(users.id, auth.userId))]);
+  defer(
+    markSessionsRevoked(
+      cache,
+      sessionRows.map((session) => session.id),
+    ),
+  );
+}
+
+export type AccountExport = {
+  exportedAt: string;
+  profile: User;
+  sessions: {
+    id: string;
+    createdAt: string;
+    expiresAt: string;
+    revokedAt: string | null;
+    current: boolean;
+  }[];
+};
+
+/** Everything stored about the user, as JSON (the right of access). Secrets and token hashes excepted. */
+export async function exportMe(services: Services, auth: AuthContext): Promise<AccountExport> {
+  const { db } = services;
+  const [[row], sessionRows] = await guarded(db, auth.sessionId, [
+    db.select().from(users).where(eq(users.id, auth.userId)),
+    db.select().from(sessions).where(eq(sessions.userId, auth.userId)).orderBy(sessions.createdAt),
+  ]);
+  if (!row) throw notFound();
+  return {
+    exportedAt: new Date().toISOString(),
+    profile: toUser(row),
+    sessions: sessionRows.map((session) => ({
+      id: session.id,
+      createdAt: session.createdAt.toISOString(),
+      expiresAt: session.expiresAt.toISOString(),
+      revokedAt: session.revokedAt?.toISOString() ?? null,
+      current: session.id === auth.sessionId,
+    })),
+  };
+}
