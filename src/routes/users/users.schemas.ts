@@ -16,15 +16,9 @@ export const TimeZoneSchema = z
   .max(64)
   .meta({ description: "IANA time zone", example: "Asia/Seoul" });
 
-export const DayStartHourSchema = z
-  .number()
-  .int()
-  .min(0)
-  .max(6)
-  .meta({
-    description:
-      "Hour (0..6) at which the user's day starts: with 4, a 02:00 snack counts for the day before.",
-  });
+export const DayStartHourSchema = z.number().int().min(0).max(6).meta({
+  description: "Hour (0..6) at which the user's day starts: with 4, a 02:00 snack counts for the day before.",
+});
 
 const goal = (max: number) => z.number().int().min(0).max(max).nullable();
 
