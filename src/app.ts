@@ -2,11 +2,16 @@ import { createApp } from "./lib/create-app";
 import { authRouter } from "./routes/auth";
 import { mountDocs } from "./routes/docs";
 import { healthRouter } from "./routes/health";
+import { logsRouter } from "./routes/logs";
 import { usersRouter } from "./routes/users";
 
 /** The whole API: cross-cutting middleware from `createApp()`, then each feature's router. */
 export function buildApp() {
-  const app = createApp().route("/", healthRouter).route("/", authRouter).route("/", usersRouter);
+  const app = createApp()
+    .route("/", healthRouter)
+    .route("/", authRouter)
+    .route("/", usersRouter)
+    .route("/", logsRouter);
   mountDocs(app);
   return app;
 }

@@ -1,9 +1,14 @@
 import { sql } from "drizzle-orm";
 import {
+  boolean,
   check,
+  date,
   index,
   integer,
+  jsonb,
+  numeric,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -73,4 +78,155 @@ export const refreshTokens = pgTable(
     rotatedAt: timestamp("rotated_at", { withTimezone: true, mode: "date" }),
   },
   (table) => [index("refresh_tokens_session_id_idx").on(table.sessionId)],
+);
+
+export const MEAL_TYPES = ["breakfast", "lunch", "dinner", "snack"] as const;
+export type MealType = (typeof MEAL_TYPES)[number];
+
+export const mealLogs = pgTable(
+  "meal_logs",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    mealType: text("meal_type", { enum: MEAL_TYPES }).notNull(),
+    eatenAt: timestamp("eaten_at", { withTimezone: true, mode: "date" }).notNull(),
+    // The user's day at write time (time zone and day start then), kept so later profile changes
+    // never move history.
+    localDate: date("local_date", { mode: "string" }).notNull(),
+    title: text("title").notNull(),
+    note: text("note"),
+    photoUrl: text("photo_url"),
+    calories: integer("calories"),
+    proteinG: numeric("protein_g", { precision: 7, scale: 2, mode: "number" }),
+    carbsG: numeric("carbs_g", { precision: 7, scale: 2, mode: "number" }),
+    fatG: numeric("fat_g", { precision: 7, scale: 2, mode: "number" }),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    ...timestamps,
+  },
+  (table) => [
+    // Serves the newest-first keyset pages (and their mealType / tag filters as residual predicates).
+    index("meal_logs_user_eaten_idx").on(table.userId, table.eatenAt.desc(), table.id.desc()),
+    // Serves day ranges: summaries, streaks, challenge windows, the from/to filters.
+    index("meal_logs_user_day_idx").on(table.userId, table.localDate),
+    check("meal_logs_calories_range", sql`${table.calories} between 0 and 10000`),
+  ],
+);
+
+/**
+ * A replayable answer per (user, Idempotency-Key) for 24 h. The unique key is what makes two
+ * concurrent requests with one key create one log.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: smallint("response_status").notNull(),
+    responseBody: jsonb("response_body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.key] }),
+    index("idempotency_keys_expires_at_idx").on(table.expiresAt),
+  ],
+);
+
+export const badges = pgTable("badges", {
+  code: text("code").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description").notNull(),
+  icon: text("icon").notNull(),
+  sortOrder: integer("sort_order").notNull().default(0),
+});
+
+/** One row per badge a user holds; the primary key is what makes every award exactly-once. */
+export const userBadges = pgTable(
+  "user_badges",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    badgeCode: text("badge_code")
+      .notNull()
+      .references(() => badges.code),
+    earnedAt: timestamp("earned_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.badgeCode] })],
+);
+
+export const challenges = pgTable(
+  "challenges",
+  {
+    id: uuid("id").primaryKey(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    // { type, target, ... } validated by the API's rule schema; evaluated by challenge_progress().
+    rule: jsonb("rule").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true, mode: "date" }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true, mode: "date" }),
+    durationDays: integer("duration_days"),
+    official: boolean("official").notNull().default(false),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "cascade" }),
+    badgeCode: text("badge_code").references(() => badges.code),
+    // Set by the scheduled job once the challenge has ended and its final ranks are frozen.
+    closedAt: timestamp("closed_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (table) => [
+    index("challenges_starts_at_idx").on(table.startsAt, table.id),
+    index("challenges_created_by_idx").on(table.createdBy),
+    check("challenges_duration_days_range", sql`${table.durationDays} between 1 and 366`),
+    check("challenges_window_order", sql`${table.endsAt} is null or ${table.endsAt} > ${table.startsAt}`),
+  ],
+);
+
+export const challengeParticipants = pgTable(
+  "challenge_participants",
+  {
+    challengeId: uuid("challenge_id")
+      .notNull()
+      .references(() => challenges.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: timestamp("joined_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    // The participant's own window in their local days (fixed at join), inclusive; end null = open.
+    windowStart: date("window_start", { mode: "string" }).notNull(),
+    windowEnd: date("window_end", { mode: "string" }),
+    current: integer("current").notNull().default(0),
+    // Final: set once when `current` first reaches the target, never cleared.
+    completedAt: timestamp("completed_at", { withTimezone: true, mode: "date" }),
+    finalRank: integer("final_rank"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.challengeId, table.userId] }),
+    index("challenge_participants_user_idx").on(table.userId),
+  ],
+);
+
+/**
+ * What each log write caused (progress, completions, awards), keyed by the write's log id, so an
+ * idempotent replay answers the same events. Purged with the idempotency keys.
+ */
+export const writeEvents = pgTable(
+  "write_events",
+  {
+    writeId: uuid("write_id").notNull(),
+    seq: integer("seq").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    payload: jsonb("payload").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.writeId, table.seq] }),
+    index("write_events_created_at_idx").on(table.createdAt),
+  ],
 );

@@ -30,7 +30,8 @@ export function createCache(config: Config, logger: Logger): Cache {
         // A slow Redis must not hold the request: give up fast and fall through to the database.
         retry: { retries: 0 },
         signal: () => AbortSignal.timeout(config.timeouts.cacheMs),
-        enableAutoPipelining: false,
+        // Commands issued in the same tick share one HTTP round trip (e.g. a rate limit and a cache bump).
+        enableAutoPipelining: true,
         enableTelemetry: false,
       })
     : undefined;

@@ -1,0 +1,97 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authenticated, json, problems } from "../../lib/openapi";
+import {
+  CreateLogSchema,
+  IdParamSchema,
+  ListLogsQuerySchema,
+  LogSchema,
+  LogWriteSchema,
+  PatchLogSchema,
+  SummaryQuerySchema,
+  SummarySchema,
+} from "./logs.schemas";
+
+const tags = ["Meal logs"];
+const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const createLog = createRoute({
+  method: "post",
+  path: "/v1/logs",
+  tags,
+  summary: "Log a meal",
+  description:
+    "Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.",
+  security: authenticated,
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+        .optional(),
+    }),
+    body: body(CreateLogSchema),
+  },
+  responses: { 201: json(LogWriteSchema, "Logged"), ...problems(400, 401, 403, 409, 413, 415, 429, 503) },
+});
+
+export const listLogs = createRoute({
+  method: "get",
+  path: "/v1/logs",
+  tags,
+  summary: "The user's logs, newest first",
+  description: "`from`/`to` are inclusive days. Pages are stable: follow `nextCursor` until it is null.",
+  security: authenticated,
+  request: { query: ListLogsQuerySchema },
+  responses: {
+    200: json(z.object({ items: z.array(LogSchema), nextCursor: z.string().nullable() }), "A page of logs"),
+    ...problems(400, 401, 503),
+  },
+});
+
+export const getLog = createRoute({
+  method: "get",
+  path: "/v1/logs/{id}",
+  tags,
+  summary: "One log",
+  security: authenticated,
+  request: { params: IdParamSchema },
+  responses: { 200: json(LogSchema, "The log"), ...problems(401, 404, 503) },
+});
+
+export const patchLog = createRoute({
+  method: "patch",
+  path: "/v1/logs/{id}",
+  tags,
+  summary: "Change a log",
+  description: "A new `eatenAt` moves the log to the day the user's current time zone gives it.",
+  security: authenticated,
+  request: { params: IdParamSchema, body: body(PatchLogSchema) },
+  responses: { 200: json(LogWriteSchema, "Changed"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
+});
+
+export const deleteLog = createRoute({
+  method: "delete",
+  path: "/v1/logs/{id}",
+  tags,
+  summary: "Delete a log",
+  description: "Challenge progress goes down with it; completions and badges already earned stay.",
+  security: authenticated,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 429, 503) },
+});
+
+export const summary = createRoute({
+  method: "get",
+  path: "/v1/logs/summary",
+  tags,
+  summary: "Daily totals against the goals",
+  description: "One entry per day from `from` to `to` (inclusive, at most 93 days), empty days included.",
+  security: authenticated,
+  request: { query: SummaryQuerySchema },
+  responses: { 200: json(SummarySchema, "The summary"), ...problems(400, 401, 503) },
+});

@@ -1,0 +1,164 @@
+import { z } from "@hono/zod-openapi";
+import { MEAL_TYPES } from "../../db/schema";
+
+const DAY_MS = 86_400_000;
+const EARLIEST = Date.parse("2000-01-01T00:00:00Z");
+
+export const MealTypeSchema = z.enum(MEAL_TYPES);
+
+export const TagSchema = z
+  .string()
+  .max(32)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase slug (a-z, 0-9, single hyphens)")
+  .meta({ example: "vegetable" });
+
+export const DaySchema = z.iso
+  .date()
+  .meta({ description: "Calendar day, YYYY-MM-DD", example: "2026-11-26" });
+
+const EatenAtSchema = z.iso
+  .datetime({ offset: true })
+  .refine((value) => Date.parse(value) <= Date.now() + DAY_MS, "must not be more than 1 day in the future")
+  .refine((value) => Date.parse(value) >= EARLIEST, "must not be before 2000")
+  .meta({
+    description: "When the meal was eaten, ISO 8601 with offset",
+    example: "2026-11-26T08:30:00+09:00",
+  });
+
+const grams = z.number().min(0).max(1000).nullable();
+
+const logFields = {
+  mealType: MealTypeSchema,
+  eatenAt: EatenAtSchema,
+  title: z.string().trim().min(1).max(200),
+  note: z.string().max(2000).nullable(),
+  photoUrl: z
+    .url({ protocol: /^https$/, error: "must be an https URL" })
+    .max(2048)
+    .nullable(),
+  calories: z.number().int().min(0).max(10_000).nullable(),
+  proteinG: grams,
+  carbsG: grams,
+  fatG: grams,
+  tags: z
+    .array(TagSchema)
+    .max(10)
+    .refine((tags) => new Set(tags).size === tags.length, "must not repeat a tag"),
+};
+
+export const CreateLogSchema = z
+  .strictObject({
+    ...logFields,
+    note: logFields.note.optional(),
+    photoUrl: logFields.photoUrl.optional(),
+    calories: logFields.calories.optional(),
+    proteinG: grams.optional(),
+    carbsG: grams.optional(),
+    fatG: grams.optional(),
+    tags: logFields.tags.optional(),
+  })
+  .meta({ id: "CreateLog" });
+
+export const PatchLogSchema = z
+  .strictObject(logFields)
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one field")
+  .meta({ id: "PatchLog" });
+
+export const LogSchema = z
+  .object({
+    id: z.string(),
+    mealType: MealTypeSchema,
+    eatenAt: z.string().meta({ format: "date-time" }),
+    localDate: z
+      .string()
+      .meta({ format: "date", description: "The user's day this meal counted for, fixed at write time" }),
+    title: z.string(),
+    note: z.string().nullable(),
+    photoUrl: z.string().nullable(),
+    calories: z.number().int().nullable(),
+    proteinG: z.number().nullable(),
+    carbsG: z.number().nullable(),
+    fatG: z.number().nullable(),
+    tags: z.array(z.string()),
+    createdAt: z.string().meta({ format: "date-time" }),
+    updatedAt: z.string().meta({ format: "date-time" }),
+  })
+  .meta({ id: "Log" });
+
+export const EventSchema = z
+  .union([
+    z.object({
+      type: z.literal("challenge_progress"),
+      challengeId: z.string(),
+      current: z.number().int(),
+      target: z.number().int(),
+      joinedAt: z.string(),
+      completedAt: z.string().nullable(),
+    }),
+    z.object({ type: z.literal("challenge_completed"), challengeId: z.string(), completedAt: z.string() }),
+    z.object({
+      type: z.literal("badge_awarded"),
+      badge: z.object({
+        code: z.string(),
+        name: z.string(),
+        description: z.string(),
+        icon: z.string(),
+        earnedAt: z.string(),
+      }),
+    }),
+  ])
+  .meta({ id: "WriteEvent", description: "Something a log write caused." });
+
+export const LogWriteSchema = z
+  .object({ log: LogSchema, events: z.array(EventSchema) })
+  .meta({ id: "LogWrite" });
+
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .max(100)
+    .meta({ param: { name: "id", in: "path" }, example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
+});
+
+export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
+export const CursorSchema = z.string().max(500).optional();
+
+export const ListLogsQuerySchema = z.object({
+  from: DaySchema.optional(),
+  to: DaySchema.optional(),
+  mealType: MealTypeSchema.optional(),
+  tag: TagSchema.optional(),
+  limit: LimitSchema,
+  cursor: CursorSchema,
+});
+
+export const SummaryQuerySchema = z.object({ from: DaySchema, to: DaySchema });
+
+const DaySummarySchema = z.object({
+  date: z.string(),
+  meals: z.number().int(),
+  calories: z.number(),
+  proteinG: z.number(),
+  carbsG: z.number(),
+  fatG: z.number(),
+  goalCalories: z.number().int().nullable(),
+  metGoal: z.boolean().nullable().meta({
+    description:
+      "Something was logged and calories stayed at or under the goal; null when there is no calorie goal.",
+  }),
+});
+
+export const SummarySchema = z
+  .object({
+    timezone: z.string(),
+    days: z.array(DaySummarySchema),
+    totals: z.object({
+      meals: z.number().int(),
+      calories: z.number(),
+      proteinG: z.number(),
+      carbsG: z.number(),
+      fatG: z.number(),
+    }),
+  })
+  .meta({ id: "Summary" });

@@ -1,0 +1,318 @@
+import { and, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { idempotencyKeys, type MealType, mealLogs } from "../db/schema";
+import { guarded, sqlState } from "../db/session-guard";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { sha256Hex } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import type { AuthContext, Services } from "../types";
+import { enforce } from "./rate-limit";
+import { beginWrite, endWrite } from "./user-cache";
+
+export type Log = {
+  id: string;
+  mealType: MealType;
+  eatenAt: string;
+  localDate: string;
+  title: string;
+  note: string | null;
+  photoUrl: string | null;
+  calories: number | null;
+  proteinG: number | null;
+  carbsG: number | null;
+  fatG: number | null;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** What a log write caused, as the gamification engine (apply_log_write) reports it. */
+export type WriteEvent =
+  | {
+      type: "challenge_progress";
+      challengeId: string;
+      current: number;
+      target: number;
+      joinedAt: string;
+      completedAt: string | null;
+    }
+  | { type: "challenge_completed"; challengeId: string; completedAt: string }
+  | {
+      type: "badge_awarded";
+      badge: { code: string; name: string; description: string; icon: string; earnedAt: string };
+    };
+export type LogWriteResult = { log: Log; events: WriteEvent[] };
+
+export type LogFields = {
+  mealType: MealType;
+  eatenAt: string;
+  title: string;
+  note: string | null;
+  photoUrl: string | null;
+  calories: number | null;
+  proteinG: number | null;
+  carbsG: number | null;
+  fatG: number | null;
+  tags: string[];
+};
+
+/** The API's JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql). */
+export const logJson = sql<Log>`meal_log_json(${mealLogs})`;
+
+/** The SQL that computes the user's day of `eatenAt` from their current zone and day start. */
+const localDayOf = (userId: string, eatenAt: string) =>
+  sql`(select local_day(${eatenAt}::timestamptz, u.timezone, u.day_start_hour) from users u where u.id = ${userId})`;
+
+const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
+
+/** Ids are opaque to clients: one that cannot exist is simply not found. */
+function assertId(id: string) {
+  if (!UUID_PATTERN.test(id)) throw notFound();
+}
+
+/**
+ * Taken before anything else in a log write's batch: concurrent writes of one user run one after
+ * the other, so each one's progress recomputation sees the others' logs.
+ */
+const lockUser = (db: Services["db"], userId: string) =>
+  db.execute(sql`select 1 from users where id = ${userId} for update`);
+
+/** The gamification engine's pass after a write (drizzle/0005_gamification_engine.sql). */
+const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
+  db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
+
+const eventsOf = (result: { rows: { event: WriteEvent }[] }) => result.rows.map((row) => row.event);
+
+/** Rate limit and cache bump in one pipelined Redis round trip, before the database write. */
+async function startWrite(services: Services, auth: AuthContext) {
+  const [limit] = await Promise.all([
+    services.rateLimits.consume("writesPerUser", auth.userId),
+    beginWrite(services, auth.userId),
+  ]);
+  try {
+    enforce(limit, "writes");
+  } catch (err) {
+    endWrite(services, auth.userId);
+    throw err;
+  }
+}
+
+/** Wraps a write in the cache protocol of user-cache.ts: begin, run, always end. */
+async function write<T>(services: Services, auth: AuthContext, run: () => Promise<T>): Promise<T> {
+  await startWrite(services, auth);
+  try {
+    return await run();
+  } finally {
+    endWrite(services, auth.userId);
+  }
+}
+
+type CreateRow = {
+  outcome: "created" | "existing";
+  log: Log | null;
+  request_hash: string | null;
+  body: unknown;
+};
+
+const stableJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner) =>
+    inner && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b)))
+      : inner,
+  );
+
+export type Replay = { status: number; body: unknown; replayed: true };
+
+/**
+ * Creates a log in one atomic round trip: session check, idempotency claim, the insert (its local
+ * day computed by the database from the user's zone) and the stored reply are one batch.
+ */
+export async function createLog(
+  services: Services,
+  auth: AuthContext,
+  fields: LogFields,
+  idempotencyKey: string | undefined,
+): Promise<(LogWriteResult & { replayed: false }) | Replay> {
+  const { db } = services;
+  const requestHash = idempotencyKey ? await sha256Hex(stableJson(fields)) : null;
+  const key = idempotencyKey ?? null;
+  const id = uuidv7();
+  return write(services, auth, async () => {
+    try {
+      const [, , created, applied] = await guarded(db, auth.sessionId, [
+        lockUser(db, auth.userId),
+        db
+          .delete(idempotencyKeys)
+          .where(
+            and(
+              eq(idempotencyKeys.userId, auth.userId),
+              eq(idempotencyKeys.key, key ?? ""),
+              sql`${idempotencyKeys.expiresAt} <= now()`,
+            ),
+          ),
+        db.execute<CreateRow>(sql`
+          with existing as (
+            select request_hash, response_body from idempotency_keys
+            where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
+          ), inserted as (
+            insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
+                                   calories, protein_g, carbs_g, fat_g, tags)
+            select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
+                   local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
+                   ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${fields.calories},
+                   ${fields.proteinG}, ${fields.carbsG}, ${fields.fatG},
+                   array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
+            from users u where u.id = ${auth.userId} and not exists (select 1 from existing)
+            returning meal_log_json(meal_logs) as log
+          ), stored as (
+            insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, expires_at)
+            select ${auth.userId}, ${key}, ${requestHash}, 201,
+                   jsonb_build_object('log', log, 'events', '[]'::jsonb), now() + interval '24 hours'
+            from inserted where ${key}::text is not null
+          )
+          select 'created' as outcome, log, null as request_hash, null::jsonb as body from inserted
+          union all
+          select 'existing', null, request_hash, response_body from existing`),
+        // Runs only when this request inserted the log (not on a replay).
+        db.execute<{ event: WriteEvent }>(sql`
+          select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
+          where l.id = ${id} and l.user_id = ${auth.userId}`),
+        db.execute(sql`
+          update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
+            coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
+          where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
+            and response_body -> 'log' ->> 'id' = ${id}::text`),
+      ]);
+      return settleCreate(created.rows[0], eventsOf(applied), requestHash);
+    } catch (err) {
+      // Another request with the same key committed between our snapshot and our claim.
+      if (key && sqlState(err) === "23505") return replayExisting(services, auth.userId, key, requestHash);
+      throw err;
+    }
+  });
+}
+
+function settleCreate(row: CreateRow | undefined, events: WriteEvent[], requestHash: string | null) {
+  if (row?.outcome === "created" && row.log) return { log: row.log, events, replayed: false as const };
+  if (row?.outcome === "existing") return replayOrConflict(row.request_hash, row.body, requestHash);
+  throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
+}
+
+function replayOrConflict(storedHash: string | null, body: unknown, requestHash: string | null): Replay {
+  if (storedHash !== requestHash) {
+    throw new ApiError("CONFLICT", {
+      detail: "This Idempotency-Key was already used with a different request body.",
+    });
+  }
+  return { status: 201, body, replayed: true };
+}
+
+async function replayExisting(services: Services, userId: string, key: string, requestHash: string | null) {
+  const [row] = await services.db
+    .select({ requestHash: idempotencyKeys.requestHash, body: idempotencyKeys.responseBody })
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  if (!row) throw new ApiError("CONFLICT", { detail: "A request with this Idempotency-Key is in progress." });
+  return replayOrConflict(row.requestHash, row.body, requestHash);
+}
+
+export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {
+  const { db } = services;
+  assertId(id);
+  const [[row]] = await guarded(db, auth.sessionId, [
+    db
+      .select({ log: logJson })
+      .from(mealLogs)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId))),
+  ]);
+  if (!row) throw notFound();
+  return row.log;
+}
+
+export type LogPatch = Partial<LogFields>;
+
+/** Changes a log; a new `eatenAt` moves it to the day the user's current zone gives it. */
+export async function patchLog(services: Services, auth: AuthContext, id: string, patch: LogPatch) {
+  const { db } = services;
+  assertId(id);
+  const { eatenAt, tags, ...plain } = patch;
+  const changes: Record<string, unknown> = { ...plain, updatedAt: sql`now()` };
+  if (eatenAt !== undefined) {
+    changes.eatenAt = new Date(eatenAt);
+    changes.localDate = localDayOf(auth.userId, eatenAt);
+  }
+  if (tags !== undefined) changes.tags = tags;
+  return write(services, auth, async () => {
+    const [, [row], applied] = await guarded(db, auth.sessionId, [
+      lockUser(db, auth.userId),
+      db
+        .update(mealLogs)
+        .set(changes)
+        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+        .returning({ log: logJson }),
+      applyWrite(db, auth.userId, uuidv7()),
+    ]);
+    if (!row) throw notFound();
+    return { log: row.log, events: eventsOf(applied) };
+  });
+}
+
+export async function deleteLog(
+  services: Services,
+  auth: AuthContext,
+  id: string,
+): Promise<{ events: WriteEvent[] }> {
+  const { db } = services;
+  assertId(id);
+  return write(services, auth, async () => {
+    const [, deleted, applied] = await guarded(db, auth.sessionId, [
+      lockUser(db, auth.userId),
+      db
+        .delete(mealLogs)
+        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+        .returning({ id: mealLogs.id }),
+      applyWrite(db, auth.userId, uuidv7()),
+    ]);
+    if (deleted.length === 0) throw notFound();
+    return { events: eventsOf(applied) };
+  });
+}
+
+export type LogFilters = {
+  from?: string;
+  to?: string;
+  mealType?: MealType;
+  tag?: string;
+  limit: number;
+  cursor?: string;
+};
+
+/** Newest first, keyset-paged on (eatenAt, id): stable when many logs share one time. */
+export async function listLogs(services: Services, auth: AuthContext, filters: LogFilters) {
+  const { db } = services;
+  const conditions: SQL[] = [eq(mealLogs.userId, auth.userId)];
+  if (filters.from) conditions.push(gte(mealLogs.localDate, filters.from));
+  if (filters.to) conditions.push(lte(mealLogs.localDate, filters.to));
+  if (filters.mealType) conditions.push(eq(mealLogs.mealType, filters.mealType));
+  if (filters.tag) conditions.push(sql`${mealLogs.tags} @> array[${filters.tag}]::text[]`);
+  if (filters.cursor) {
+    const after = decodeCursor(filters.cursor, ["eatenAt", "id"]);
+    if (Number.isNaN(Date.parse(after.eatenAt))) decodeCursor("", ["eatenAt"]);
+    conditions.push(
+      sql`(${mealLogs.eatenAt}, ${mealLogs.id}) < (${after.eatenAt}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  const [rows] = await guarded(db, auth.sessionId, [
+    db
+      .select({ log: logJson, position: sql<string>`${mealLogs.eatenAt}::text` })
+      .from(mealLogs)
+      .where(and(...conditions))
+      .orderBy(desc(mealLogs.eatenAt), desc(mealLogs.id))
+      .limit(filters.limit + 1),
+  ]);
+  const page = rows.slice(0, filters.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > filters.limit && last ? encodeCursor({ eatenAt: last.position, id: last.log.id }) : null;
+  return { items: page.map((row) => row.log), nextCursor };
+}

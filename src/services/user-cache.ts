@@ -1,0 +1,91 @@
+import type { Services } from "../types";
+import { revokedSessionKey } from "./revocation";
+
+/**
+ * Per-user read cache (summaries, stats) that never serves data older than the user's last
+ * successful write, in one Redis round trip per read:
+ *
+ * - a write first bumps the user's version and an in-flight counter (`beginWrite`, pipelined with
+ *   the write rate limit), commits to PostgreSQL, then lowers the counter (`endWrite`, after the
+ *   response);
+ * - a read gets the session's revocation mark, the version, the counter and the entry at that
+ *   version in one script; it fills the cache only when no write was in flight, so whatever it
+ *   stores was read after the last commit.
+ *
+ * Entries live 10 minutes, bounding staleness if Redis lost a write's version bump in an outage.
+ */
+const ENTRY_TTL_SECONDS = 600;
+const INFLIGHT_TTL_SECONDS = 30;
+
+const keys = (userId: string) => ({
+  version: `ucache:${userId}:version`,
+  inflight: `ucache:${userId}:inflight`,
+  entry: (name: string, version: string) => `ucache:${userId}:${name}:${version}`,
+});
+
+const READ = `
+local revoked = redis.call('EXISTS', KEYS[1])
+local version = redis.call('GET', KEYS[2]) or '0'
+local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
+local value = false
+if inflight <= 0 then value = redis.call('GET', ARGV[1] .. version) end
+return {revoked, version, inflight, value}`;
+
+const BEGIN_WRITE = `
+redis.call('INCR', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1`;
+
+export type CachedRead<T> =
+  | { state: "revoked" }
+  | { state: "hit"; value: T }
+  | { state: "miss"; store: (value: T) => void }
+  | { state: "unavailable" };
+
+/** Looks `name` up for the user; on a miss, `store` fills it (after the response) when that is safe. */
+export async function readUserCache<T>(
+  services: Services,
+  auth: { userId: string; sessionId: string },
+  name: string,
+): Promise<CachedRead<T>> {
+  const { cache, defer } = services;
+  const k = keys(auth.userId);
+  const result = await cache.attempt(
+    (redis) =>
+      redis.eval<string[], [number, string, number, T | null]>(
+        READ,
+        [revokedSessionKey(auth.sessionId), k.version, k.inflight],
+        [k.entry(name, "")],
+      ),
+    undefined,
+  );
+  if (!result) return { state: "unavailable" };
+  const [revoked, version, inflight, value] = result;
+  if (revoked === 1) return { state: "revoked" };
+  if (value !== null && value !== undefined) return { state: "hit", value };
+  return {
+    state: "miss",
+    store: (fresh) => {
+      if (inflight > 0) return;
+      defer(
+        cache.attempt((redis) => redis.set(k.entry(name, version), fresh, { ex: ENTRY_TTL_SECONDS }), null),
+      );
+    },
+  };
+}
+
+/** Starts a write: later reads bypass the cache until `endWrite`. Pipelined with other commands of the tick. */
+export function beginWrite(services: Services, userId: string): Promise<unknown> {
+  const k = keys(userId);
+  return services.cache.attempt(
+    (redis) => redis.eval(BEGIN_WRITE, [k.version, k.inflight], [INFLIGHT_TTL_SECONDS]),
+    undefined,
+  );
+}
+
+/** Ends a write (committed or not); runs after the response. */
+export function endWrite(services: Services, userId: string): void {
+  const k = keys(userId);
+  services.defer(services.cache.attempt((redis) => redis.decr(k.inflight), undefined));
+}
