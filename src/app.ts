@@ -1,5 +1,7 @@
 import { createApp } from "./lib/create-app";
 import { authRouter } from "./routes/auth";
+import { badgesRouter } from "./routes/badges";
+import { challengesRouter } from "./routes/challenges";
 import { mountDocs } from "./routes/docs";
 import { healthRouter } from "./routes/health";
 import { logsRouter } from "./routes/logs";
@@ -11,7 +13,9 @@ export function buildApp() {
     .route("/", healthRouter)
     .route("/", authRouter)
     .route("/", usersRouter)
-    .route("/", logsRouter);
+    .route("/", logsRouter)
+    .route("/", badgesRouter)
+    .route("/", challengesRouter);
   mountDocs(app);
   return app;
 }

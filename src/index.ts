@@ -1,8 +1,24 @@
 import { buildApp } from "./app";
-import type { Bindings } from "./config";
+import { type Bindings, loadConfig } from "./config";
+import { createDb } from "./db/client";
+import { createLogger } from "./lib/logger";
+import { createCache } from "./services/cache";
+import { runScheduledJobs } from "./services/scheduled";
 
 const app = buildApp();
 
 export default {
   fetch: app.fetch,
+
+  /** Cron Trigger (wrangler.toml `[triggers]`): closes ended challenges and purges expired data. */
+  async scheduled(controller, env, ctx) {
+    const config = loadConfig(env);
+    const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
+    await runScheduledJobs({
+      db: createDb(config),
+      cache: createCache(config, logger),
+      logger,
+      defer: (work) => ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err }))),
+    });
+  },
 } satisfies ExportedHandler<Bindings>;

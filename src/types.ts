@@ -20,6 +20,10 @@ export type Services = {
 };
 
 /** Per-request services, built once by the `services()` middleware and read from `c.var`. */
-export type AppVariables = RequestIdVariables & Services & { auth: AuthContext };
+export type AppVariables = RequestIdVariables &
+  Services & {
+    /** Always set behind `requireAuth()`; possibly undefined behind `optionalAuth()`. */
+    auth: AuthContext;
+  };
 
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };

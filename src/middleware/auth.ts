@@ -36,6 +36,19 @@ export function readAccessToken(c: Context<AppEnv>) {
   return cookie ? { token: cookie, via: "cookie" as const } : undefined;
 }
 
+async function authenticate(c: Context<AppEnv>, required: boolean) {
+  const presented = readAccessToken(c);
+  if (!presented) {
+    if (required) throw unauthenticated("Sign in first: no access token was sent.");
+    return;
+  }
+  if (presented.via === "cookie") assertAllowedOrigin(c);
+  const identity = await verifyAccessToken(presented.token, c.var.config.jwt);
+  if (!identity) throw unauthenticated("The access token is invalid or has expired.");
+  c.set("auth", { ...identity, via: presented.via });
+  c.set("logger", c.var.logger.with({ userId: identity.userId }));
+}
+
 /**
  * Requires a valid access token (signature, alg, exp, iss, aud) and sets `c.var.auth`. Whether the
  * session is still active is checked by the request's own database batch (`guarded`), so this adds
@@ -46,12 +59,17 @@ export function readAccessToken(c: Context<AppEnv>) {
  */
 export const requireAuth = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const presented = readAccessToken(c);
-    if (!presented) throw unauthenticated("Sign in first: no access token was sent.");
-    if (presented.via === "cookie") assertAllowedOrigin(c);
-    const identity = await verifyAccessToken(presented.token, c.var.config.jwt);
-    if (!identity) throw unauthenticated("The access token is invalid or has expired.");
-    c.set("auth", { ...identity, via: presented.via });
-    c.set("logger", c.var.logger.with({ userId: identity.userId }));
+    await authenticate(c, true);
+    await next();
+  });
+
+/**
+ * Like `requireAuth()`, for routes that also answer anonymous callers: no token leaves `c.var.auth`
+ * unset, but a token that is sent must be valid (a client that believes it is signed in learns it
+ * is not).
+ */
+export const optionalAuth = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    await authenticate(c, false);
     await next();
   });

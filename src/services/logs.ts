@@ -6,8 +6,8 @@ import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
-import { enforce } from "./rate-limit";
-import { beginWrite, endWrite } from "./user-cache";
+import { updateLeaderboards } from "./leaderboard";
+import { asUserWrite } from "./writes";
 
 export type Log = {
   id: string;
@@ -83,28 +83,24 @@ const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
 
 const eventsOf = (result: { rows: { event: WriteEvent }[] }) => result.rows.map((row) => row.event);
 
-/** Rate limit and cache bump in one pipelined Redis round trip, before the database write. */
-async function startWrite(services: Services, auth: AuthContext) {
-  const [limit] = await Promise.all([
-    services.rateLimits.consume("writesPerUser", auth.userId),
-    beginWrite(services, auth.userId),
-  ]);
-  try {
-    enforce(limit, "writes");
-  } catch (err) {
-    endWrite(services, auth.userId);
-    throw err;
-  }
-}
-
-/** Wraps a write in the cache protocol of user-cache.ts: begin, run, always end. */
-async function write<T>(services: Services, auth: AuthContext, run: () => Promise<T>): Promise<T> {
-  await startWrite(services, auth);
-  try {
-    return await run();
-  } finally {
-    endWrite(services, auth.userId);
-  }
+/** Moves the user on the leaderboards of the challenges a write's events name (after the response). */
+export function publishProgress(services: Services, userId: string, events: WriteEvent[]) {
+  updateLeaderboards(
+    services,
+    events.flatMap((event) =>
+      event.type === "challenge_progress"
+        ? [
+            {
+              challengeId: event.challengeId,
+              userId,
+              current: event.current,
+              completedAt: event.completedAt,
+              joinedAt: event.joinedAt,
+            },
+          ]
+        : [],
+    ),
+  );
 }
 
 type CreateRow = {
@@ -137,7 +133,7 @@ export async function createLog(
   const requestHash = idempotencyKey ? await sha256Hex(stableJson(fields)) : null;
   const key = idempotencyKey ?? null;
   const id = uuidv7();
-  return write(services, auth, async () => {
+  return asUserWrite(services, auth, async () => {
     try {
       const [, , created, applied] = await guarded(db, auth.sessionId, [
         lockUser(db, auth.userId),
@@ -183,7 +179,9 @@ export async function createLog(
           where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
             and response_body -> 'log' ->> 'id' = ${id}::text`),
       ]);
-      return settleCreate(created.rows[0], eventsOf(applied), requestHash);
+      const events = eventsOf(applied);
+      publishProgress(services, auth.userId, events);
+      return settleCreate(created.rows[0], events, requestHash);
     } catch (err) {
       // Another request with the same key committed between our snapshot and our claim.
       if (key && sqlState(err) === "23505") return replayExisting(services, auth.userId, key, requestHash);
@@ -242,7 +240,7 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
     changes.localDate = localDayOf(auth.userId, eatenAt);
   }
   if (tags !== undefined) changes.tags = tags;
-  return write(services, auth, async () => {
+  return asUserWrite(services, auth, async () => {
     const [, [row], applied] = await guarded(db, auth.sessionId, [
       lockUser(db, auth.userId),
       db
@@ -253,7 +251,9 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (!row) throw notFound();
-    return { log: row.log, events: eventsOf(applied) };
+    const events = eventsOf(applied);
+    publishProgress(services, auth.userId, events);
+    return { log: row.log, events };
   });
 }
 
@@ -264,7 +264,7 @@ export async function deleteLog(
 ): Promise<{ events: WriteEvent[] }> {
   const { db } = services;
   assertId(id);
-  return write(services, auth, async () => {
+  return asUserWrite(services, auth, async () => {
     const [, deleted, applied] = await guarded(db, auth.sessionId, [
       lockUser(db, auth.userId),
       db
@@ -274,7 +274,9 @@ export async function deleteLog(
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (deleted.length === 0) throw notFound();
-    return { events: eventsOf(applied) };
+    const events = eventsOf(applied);
+    publishProgress(services, auth.userId, events);
+    return { events };
   });
 }
 

@@ -1,8 +1,17 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { clearAuthCookies } from "../../lib/cookies";
+import * as profile from "../../services/profile";
 import * as users from "../../services/users";
 import type { AppEnv } from "../../types";
-import type { deleteMe, exportMe, getMe, patchMe } from "./users.routes";
+import type {
+  deleteMe,
+  exportMe,
+  getMe,
+  getMyBadges,
+  getPublicProfile,
+  getStats,
+  patchMe,
+} from "./users.routes";
 
 export const getMeHandler: RouteHandler<typeof getMe, AppEnv> = async (c) =>
   c.json(await users.getMe(c.var, c.var.auth), 200);
@@ -21,3 +30,12 @@ export const exportMeHandler: RouteHandler<typeof exportMe, AppEnv> = async (c) 
   c.header("Cache-Control", "no-store");
   return c.json(await users.exportMe(c.var, c.var.auth), 200);
 };
+
+export const getStatsHandler: RouteHandler<typeof getStats, AppEnv> = async (c) =>
+  c.json(await profile.getStats(c.var, c.var.auth), 200);
+
+export const getMyBadgesHandler: RouteHandler<typeof getMyBadges, AppEnv> = async (c) =>
+  c.json(await profile.getMyBadges(c.var, c.var.auth), 200);
+
+export const getPublicProfileHandler: RouteHandler<typeof getPublicProfile, AppEnv> = async (c) =>
+  c.json(await profile.getPublicProfile(c.var, c.req.valid("param").id), 200);

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated, json, problems } from "../../lib/openapi";
+import { LogSchema } from "../logs/logs.schemas";
 import {
   DayStartHourSchema,
   DisplayNameSchema,
@@ -68,6 +69,21 @@ export const AccountExportSchema = z
         current: z.boolean(),
       }),
     ),
+    logs: z.array(LogSchema),
+    challengesJoined: z.array(
+      z.object({
+        challengeId: z.string(),
+        title: z.string(),
+        joinedAt: z.string(),
+        windowStart: z.string(),
+        windowEnd: z.string().nullable(),
+        current: z.number().int(),
+        completedAt: z.string().nullable(),
+        finalRank: z.number().int().nullable(),
+      }),
+    ),
+    challengesCreated: z.array(z.object({ id: z.string(), title: z.string(), createdAt: z.string() })),
+    badges: z.array(z.object({ code: z.string(), earnedAt: z.string() })),
   })
   .meta({
     id: "AccountExport",
@@ -81,4 +97,73 @@ export const exportMe = createRoute({
   summary: "Export everything stored about the user",
   security: authenticated,
   responses: { 200: json(AccountExportSchema, "The export"), ...problems(401, 503) },
+});
+
+export const StatsSchema = z
+  .object({
+    currentStreak: z
+      .number()
+      .int()
+      .meta({ description: "Days in a row with a log, alive until a day without one has passed" }),
+    longestStreak: z.number().int(),
+    totalLogs: z.number().int(),
+    daysLogged: z.number().int(),
+    badgesEarned: z.number().int(),
+  })
+  .meta({ id: "Stats" });
+
+export const EarnedBadgeSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    description: z.string(),
+    icon: z.string(),
+    earnedAt: z.string(),
+  })
+  .meta({ id: "EarnedBadge" });
+
+export const getStats = createRoute({
+  method: "get",
+  path: "/v1/users/me/stats",
+  tags,
+  summary: "Streaks and totals",
+  security: authenticated,
+  responses: { 200: json(StatsSchema, "The stats"), ...problems(401, 503) },
+});
+
+export const getMyBadges = createRoute({
+  method: "get",
+  path: "/v1/users/me/badges",
+  tags,
+  summary: "The badges the user has earned",
+  security: authenticated,
+  responses: {
+    200: json(z.object({ items: z.array(EarnedBadgeSchema) }), "Earned badges"),
+    ...problems(401, 503),
+  },
+});
+
+export const PublicProfileSchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    badges: z.array(EarnedBadgeSchema),
+    stats: z.object({ currentStreak: z.number().int(), longestStreak: z.number().int() }),
+  })
+  .meta({ id: "PublicProfile", description: "What anyone may see of a user: never the email." });
+
+export const getPublicProfile = createRoute({
+  method: "get",
+  path: "/v1/users/{id}",
+  tags,
+  summary: "A user's public profile",
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(100)
+        .meta({ param: { name: "id", in: "path" } }),
+    }),
+  },
+  responses: { 200: json(PublicProfileSchema, "The profile"), ...problems(404, 503) },
 });

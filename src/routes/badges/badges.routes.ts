@@ -1,0 +1,23 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { json, problems } from "../../lib/openapi";
+
+export const BadgeSchema = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    description: z.string(),
+    icon: z.string(),
+    earned: z.boolean(),
+    earnedAt: z.string().nullable(),
+  })
+  .meta({ id: "Badge" });
+
+export const listBadges = createRoute({
+  method: "get",
+  path: "/v1/badges",
+  tags: ["Badges"],
+  summary: "Every badge there is",
+  description: "`earned`/`earnedAt` are the caller's when signed in (false/null otherwise).",
+  security: [{}, { bearer: [] }, { cookie: [] }],
+  responses: { 200: json(z.object({ items: z.array(BadgeSchema) }), "The catalog"), ...problems(401, 503) },
+});

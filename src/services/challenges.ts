@@ -1,0 +1,391 @@
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { badges, challengeParticipants, challenges, type MealType } from "../db/schema";
+import { guarded } from "../db/session-guard";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { ApiError } from "../lib/errors";
+import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import type { AuthContext, Services } from "../types";
+import {
+  dropLeaderboard,
+  type LeaderboardEntry,
+  rankingQuery,
+  readLeaderboard,
+  removeFromLeaderboards,
+  updateLeaderboards,
+} from "./leaderboard";
+import type { WriteEvent } from "./logs";
+import { publishProgress } from "./logs";
+import { asUserWrite } from "./writes";
+
+export type Rule =
+  | { type: "log_days"; target: number }
+  | { type: "streak_days"; target: number }
+  | { type: "meal_count"; target: number; mealType?: MealType }
+  | { type: "tag_count"; target: number; tag: string }
+  | { type: "calorie_cap_days"; target: number; maxCalories: number };
+
+export type Progress = { current: number; target: number; completed: boolean; completedAt: string | null };
+
+export type Challenge = {
+  id: string;
+  title: string;
+  description: string;
+  rule: Rule;
+  startsAt: string;
+  endsAt: string | null;
+  durationDays: number | null;
+  official: boolean;
+  createdBy: string | null;
+  participants: number;
+  badge: { code: string; name: string; description: string; icon: string } | null;
+  joined: boolean;
+  progress: Progress | null;
+};
+
+export type ChallengeStatus = "active" | "upcoming" | "ended";
+
+const notFound = () => new ApiError("NOT_FOUND", { detail: "No challenge with this id." });
+
+function assertId(id: string) {
+  if (!UUID_PATTERN.test(id)) throw notFound();
+}
+
+const mine = sql`me`;
+
+/** The API's challenge, as the caller sees it (joined / progress are theirs). */
+function challengeSelect() {
+  return {
+    id: challenges.id,
+    title: challenges.title,
+    description: challenges.description,
+    rule: sql<Rule>`${challenges.rule}`,
+    startsAt: sql<string>`iso_utc(${challenges.startsAt})`,
+    endsAt: sql<string | null>`iso_utc(${challenges.endsAt})`,
+    durationDays: challenges.durationDays,
+    official: challenges.official,
+    createdBy: challenges.createdBy,
+    participants: sql<number>`(select count(*) from challenge_participants p where p.challenge_id = ${challenges.id})::int`,
+    badge: sql<Challenge["badge"]>`case when ${badges.code} is null then null else jsonb_build_object(
+      'code', ${badges.code}, 'name', ${badges.name}, 'description', ${badges.description}, 'icon', ${badges.icon}) end`,
+    progress: sql<Progress | null>`case when ${mine}.user_id is null then null else jsonb_build_object(
+      'current', ${mine}.current, 'target', (${challenges.rule}->>'target')::int,
+      'completed', ${mine}.completed_at is not null, 'completedAt', iso_utc(${mine}.completed_at)) end`,
+    startsAtRaw: sql<string>`${challenges.startsAt}::text`,
+  };
+}
+
+type ChallengeRow = Omit<Challenge, "joined"> & { startsAtRaw: string };
+
+function challengesFor(db: Database, userId: string) {
+  return db
+    .select(challengeSelect())
+    .from(challenges)
+    .leftJoin(badges, eq(badges.code, challenges.badgeCode))
+    .leftJoin(
+      sql`${challengeParticipants} as ${mine}`,
+      sql`${mine}.challenge_id = ${challenges.id} and ${mine}.user_id = ${userId}`,
+    )
+    .$dynamic();
+}
+
+const toChallenge = ({ startsAtRaw: _raw, ...row }: ChallengeRow): Challenge => ({
+  ...row,
+  joined: row.progress !== null,
+});
+
+const statusCondition: Record<ChallengeStatus, SQL> = {
+  active: sql`${challenges.startsAt} <= now() and (${challenges.endsAt} is null or ${challenges.endsAt} > now())`,
+  upcoming: sql`${challenges.startsAt} > now()`,
+  ended: sql`${challenges.endsAt} <= now()`,
+};
+
+export type ChallengeFilters = { status?: ChallengeStatus; joined?: boolean; limit: number; cursor?: string };
+
+/** Newest start first, keyset-paged on (startsAt, id). */
+export async function listChallenges(services: Services, auth: AuthContext, filters: ChallengeFilters) {
+  const { db } = services;
+  const conditions: SQL[] = [];
+  if (filters.status) conditions.push(statusCondition[filters.status]);
+  if (filters.joined !== undefined)
+    conditions.push(sql`${mine}.user_id is ${sql.raw(filters.joined ? "not null" : "null")}`);
+  if (filters.cursor) {
+    const after = decodeCursor(filters.cursor, ["startsAt", "id"]);
+    if (Number.isNaN(Date.parse(after.startsAt)) || !UUID_PATTERN.test(after.id))
+      decodeCursor("", ["startsAt"]);
+    conditions.push(
+      sql`(${challenges.startsAt}, ${challenges.id}) < (${after.startsAt}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  const [rows] = await guarded(db, auth.sessionId, [
+    challengesFor(db, auth.userId)
+      .where(conditions.length > 0 ? and(...conditions) : undefined)
+      .orderBy(desc(challenges.startsAt), desc(challenges.id))
+      .limit(filters.limit + 1),
+  ]);
+  const page = rows.slice(0, filters.limit) as ChallengeRow[];
+  const last = page.at(-1);
+  return {
+    items: page.map(toChallenge),
+    nextCursor:
+      rows.length > filters.limit && last ? encodeCursor({ startsAt: last.startsAtRaw, id: last.id }) : null,
+  };
+}
+
+export async function getChallenge(services: Services, auth: AuthContext, id: string): Promise<Challenge> {
+  const { db } = services;
+  assertId(id);
+  const [[row]] = await guarded(db, auth.sessionId, [
+    challengesFor(db, auth.userId).where(eq(challenges.id, id)),
+  ]);
+  if (!row) throw notFound();
+  return toChallenge(row as ChallengeRow);
+}
+
+export type ChallengeInput = {
+  title: string;
+  description: string;
+  rule: Rule;
+  startsAt: string;
+  endsAt: string | null;
+  durationDays: number | null;
+};
+
+/** A user-created challenge: not official, no badge; its creator may change it until it starts. */
+export async function createChallenge(services: Services, auth: AuthContext, input: ChallengeInput) {
+  const { db } = services;
+  assertWindow(input.startsAt, input.endsAt);
+  const id = uuidv7();
+  return asUserWrite(services, auth, async () => {
+    const [, [row]] = await guarded(db, auth.sessionId, [
+      db.insert(challenges).values({
+        id,
+        title: input.title,
+        description: input.description,
+        rule: input.rule,
+        startsAt: new Date(input.startsAt),
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
+        durationDays: input.durationDays,
+        official: false,
+        createdBy: auth.userId,
+      }),
+      challengesFor(db, auth.userId).where(eq(challenges.id, id)),
+    ]);
+    return toChallenge(row as ChallengeRow);
+  });
+}
+
+function assertWindow(startsAt: string, endsAt: string | null) {
+  if (endsAt !== null && Date.parse(endsAt) <= Date.parse(startsAt)) {
+    throw new ApiError("INVALID_INPUT", {
+      detail: "The request has 1 invalid field.",
+      errors: [{ path: "endsAt", message: "must be after startsAt" }],
+    });
+  }
+}
+
+/** Why the creator's edit matched nothing: missing, someone else's (or official), or started. */
+async function explainRefusedEdit(services: Services, auth: AuthContext, id: string): Promise<never> {
+  const [row] = await services.db
+    .select({ createdBy: challenges.createdBy, started: sql<boolean>`${challenges.startsAt} <= now()` })
+    .from(challenges)
+    .where(eq(challenges.id, id));
+  if (!row) throw notFound();
+  if (row.createdBy !== auth.userId) {
+    throw new ApiError("FORBIDDEN", { detail: "Only the creator may change or delete this challenge." });
+  }
+  if (row.started)
+    throw new ApiError("CONFLICT", { detail: "The challenge has started; it can no longer change." });
+  throw notFound();
+}
+
+const editable = (id: string, userId: string) =>
+  and(eq(challenges.id, id), eq(challenges.createdBy, userId), sql`${challenges.startsAt} > now()`);
+
+export async function updateChallenge(
+  services: Services,
+  auth: AuthContext,
+  id: string,
+  patch: Partial<ChallengeInput>,
+) {
+  const { db } = services;
+  assertId(id);
+  const changes: Record<string, unknown> = { updatedAt: new Date() };
+  for (const field of ["title", "description", "rule", "durationDays"] as const) {
+    if (patch[field] !== undefined) changes[field] = patch[field];
+  }
+  if (patch.startsAt !== undefined) changes.startsAt = new Date(patch.startsAt);
+  if (patch.endsAt !== undefined) changes.endsAt = patch.endsAt === null ? null : new Date(patch.endsAt);
+  return asUserWrite(services, auth, async () => {
+    const [updated, [row]] = await guarded(db, auth.sessionId, [
+      db
+        .update(challenges)
+        .set(changes)
+        .where(
+          and(
+            editable(id, auth.userId),
+            // The window must still run forward once the patch is applied.
+            sql`coalesce(${changes.endsAt === undefined ? challenges.endsAt : (changes.endsAt as Date | null)}::timestamptz, 'infinity')
+                > coalesce(${(changes.startsAt as Date | undefined) ?? null}::timestamptz, ${challenges.startsAt})`,
+          ),
+        )
+        .returning({ id: challenges.id }),
+      challengesFor(db, auth.userId).where(eq(challenges.id, id)),
+    ]);
+    if (updated.length === 0) {
+      if (row && row.createdBy === auth.userId && Date.parse(row.startsAt) > Date.now()) {
+        assertWindow(patch.startsAt ?? row.startsAt, patch.endsAt === undefined ? row.endsAt : patch.endsAt);
+      }
+      return explainRefusedEdit(services, auth, id);
+    }
+    return toChallenge(row as ChallengeRow);
+  });
+}
+
+export async function deleteChallenge(services: Services, auth: AuthContext, id: string) {
+  const { db } = services;
+  assertId(id);
+  await asUserWrite(services, auth, async () => {
+    const [deleted] = await guarded(db, auth.sessionId, [
+      db.delete(challenges).where(editable(id, auth.userId)).returning({ id: challenges.id }),
+    ]);
+    if (deleted.length === 0) await explainRefusedEdit(services, auth, id);
+    dropLeaderboard(services, id);
+  });
+}
+
+type JoinRow = { found: boolean; open: boolean; joined: boolean; display_name: string };
+type ProgressRow = { current: number; target: number; completed_at: string | null; joined_at: string };
+
+const toProgress = (row: Pick<ProgressRow, "current" | "target" | "completed_at">): Progress => ({
+  current: row.current,
+  target: row.target,
+  completed: row.completed_at !== null,
+  completedAt: row.completed_at,
+});
+
+/**
+ * Joins in one atomic round trip: the participant's window in their local days (with durationDays,
+ * from the day they join), their progress so far (in a fixed window, earlier logs count), and any
+ * completion or badge that brings. Ten parallel joins make one participant: the primary key decides.
+ */
+export async function joinChallenge(services: Services, auth: AuthContext, id: string): Promise<Progress> {
+  const { db } = services;
+  assertId(id);
+  return asUserWrite(services, auth, async () => {
+    const [, joinResult, applied, progressResult] = await guarded(db, auth.sessionId, [
+      db.execute(sql`select 1 from users where id = ${auth.userId} for update`),
+      db.execute<JoinRow>(sql`
+        with c as (
+          select id, starts_at, ends_at, duration_days from challenges where id = ${id}
+        ), me as (
+          select timezone, day_start_hour, display_name from users where id = ${auth.userId}
+        ), open as (
+          select c.*, me.* from c, me where c.ends_at is null or c.ends_at > now()
+        ), win as (
+          select open.id,
+                 case when open.duration_days is null then local_day(open.starts_at, open.timezone, open.day_start_hour)
+                      else greatest(local_day(now(), open.timezone, open.day_start_hour),
+                                    local_day(open.starts_at, open.timezone, open.day_start_hour)) end as ws,
+                 open.ends_at, open.duration_days, open.timezone, open.day_start_hour
+          from open
+        ), inserted as (
+          insert into challenge_participants (challenge_id, user_id, window_start, window_end)
+          select win.id, ${auth.userId}, win.ws,
+                 least(case when win.duration_days is null then null else win.ws + win.duration_days - 1 end,
+                       case when win.ends_at is null then null
+                            else local_day(win.ends_at - interval '1 microsecond', win.timezone, win.day_start_hour) end)
+          from win
+          on conflict do nothing
+          returning challenge_id
+        )
+        select exists (select 1 from c) as found, exists (select 1 from open) as open,
+               exists (select 1 from inserted) as joined, (select display_name from me) as display_name`),
+      db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${auth.userId}, ${uuidv7()}) as event`),
+      db.execute<ProgressRow>(sql`
+        select p.current, (c.rule->>'target')::int as target, iso_utc(p.completed_at) as completed_at,
+               iso_utc(p.joined_at) as joined_at
+        from challenge_participants p join challenges c on c.id = p.challenge_id
+        where p.challenge_id = ${id} and p.user_id = ${auth.userId}`),
+    ]);
+    const outcome = joinResult.rows[0];
+    if (!outcome?.found) throw notFound();
+    if (!outcome.open) throw new ApiError("CONFLICT", { detail: "This challenge has ended." });
+    if (!outcome.joined)
+      throw new ApiError("CONFLICT", { detail: "You have already joined this challenge." });
+    const progress = progressResult.rows[0]!;
+    const events = applied.rows.map((row) => row.event);
+    publishProgress(
+      services,
+      auth.userId,
+      events.filter((event) => !(event.type === "challenge_progress" && event.challengeId === id)),
+    );
+    updateLeaderboards(services, [
+      {
+        challengeId: id,
+        userId: auth.userId,
+        displayName: outcome.display_name,
+        current: progress.current,
+        completedAt: progress.completed_at,
+        joinedAt: progress.joined_at,
+      },
+    ]);
+    return toProgress(progress);
+  });
+}
+
+export async function leaveChallenge(services: Services, auth: AuthContext, id: string) {
+  const { db } = services;
+  assertId(id);
+  await asUserWrite(services, auth, async () => {
+    const [left] = await guarded(db, auth.sessionId, [
+      db
+        .delete(challengeParticipants)
+        .where(and(eq(challengeParticipants.challengeId, id), eq(challengeParticipants.userId, auth.userId)))
+        .returning({ id: challengeParticipants.challengeId }),
+    ]);
+    if (left.length === 0) throw new ApiError("NOT_FOUND", { detail: "You have not joined this challenge." });
+    removeFromLeaderboards(services, auth.userId, [id]);
+  });
+}
+
+/** The caller's progress, evaluated now (a calorie cap counts a day once it has finished). */
+export async function getProgress(services: Services, auth: AuthContext, id: string): Promise<Progress> {
+  const { db } = services;
+  assertId(id);
+  const [result] = await guarded(db, auth.sessionId, [
+    db.execute<ProgressRow>(sql`
+      select greatest(p.current, challenge_progress(c.rule, p.user_id, p.window_start, p.window_end,
+                        local_day(now(), u.timezone, u.day_start_hour))) as current,
+             (c.rule->>'target')::int as target, iso_utc(p.completed_at) as completed_at,
+             iso_utc(p.joined_at) as joined_at
+      from challenge_participants p
+      join challenges c on c.id = p.challenge_id
+      join users u on u.id = p.user_id
+      where p.challenge_id = ${id} and p.user_id = ${auth.userId}`),
+  ]);
+  const row = result.rows[0];
+  if (!row)
+    throw new ApiError("NOT_FOUND", { detail: "You have not joined this challenge (or it does not exist)." });
+  return toProgress(row);
+}
+
+/**
+ * Warm: one Redis round trip (the board, the caller's rank and the session's revocation mark).
+ * Cold, ended or Redis down: one database round trip for the challenge and its ranking.
+ */
+export async function getLeaderboard(services: Services, auth: AuthContext, id: string, limit: number) {
+  const { db } = services;
+  assertId(id);
+  return readLeaderboard(services, auth, id, limit, async () => {
+    const [[challenge], ranking] = await guarded(db, auth.sessionId, [
+      db
+        .select({ closed: sql<boolean>`${challenges.closedAt} is not null` })
+        .from(challenges)
+        .where(eq(challenges.id, id)),
+      rankingQuery(db, id),
+    ]);
+    if (!challenge) throw notFound();
+    return { closed: challenge.closed, rows: ranking.rows };
+  });
+}

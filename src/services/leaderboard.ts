@@ -1,0 +1,238 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { ApiError } from "../lib/errors";
+import type { AuthContext, Services } from "../types";
+import { revokedSessionKey } from "./revocation";
+
+/**
+ * Challenge leaderboards: an Upstash sorted set per challenge (member = user id, ascending score =
+ * rank) plus a hash of the entries, updated after each write that moves progress. PostgreSQL stays
+ * the source of truth: when Redis is down or the set is missing, the board is computed from the
+ * database and the set rebuilt after the response.
+ *
+ * Ranking: completed first, earlier completion first; then higher `current`; then earlier join; the
+ * database breaks remaining ties by user id, as Redis does for equal scores. Redis keeps completion
+ * times to the millisecond, so two completions within one millisecond tie-break by user id.
+ */
+export type LeaderboardEntry = {
+  rank: number;
+  user: { id: string; displayName: string };
+  current: number;
+  completedAt: string | null;
+};
+
+type StoredEntry = { current: number; completedAt: string | null; joinedAt: string };
+
+const EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
+const SET_TTL_SECONDS = 3600;
+const key = (challengeId: string) => `lb:${challengeId}`;
+const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
+const namesKey = (challengeId: string) => `lb:${challengeId}:names`;
+const boardKeys = (challengeId: string) => [key(challengeId), entriesKey(challengeId), namesKey(challengeId)];
+
+/** Ascending score that orders as the ranking does (exact integers below 2^53). */
+export function leaderboardScore(entry: Pick<StoredEntry, "current" | "completedAt" | "joinedAt">): number {
+  if (entry.completedAt) return Date.parse(entry.completedAt) - EPOCH_MS;
+  const joinedSeconds = Math.max(0, Math.floor((Date.parse(entry.joinedAt) - EPOCH_MS) / 1000));
+  return 2 ** 52 - Math.min(entry.current, 2 ** 19) * 2 ** 32 + Math.min(joinedSeconds, 2 ** 32 - 1);
+}
+
+const READ = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'revoked' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local entries = {}
+local names = {}
+for i, id in ipairs(ids) do
+  entries[i] = redis.call('HGET', KEYS[2], id) or ''
+  names[i] = redis.call('HGET', KEYS[3], id) or ''
+end
+local rank = redis.call('ZRANK', KEYS[1], ARGV[2])
+local mine = false
+if rank then mine = redis.call('HGET', KEYS[2], ARGV[2]) end
+return {ids, entries, names, rank or -1, mine}`;
+
+// Only touches boards that exist: a partial set would rank a handful of players as if alone. A
+// player the board does not know by name (ARGV[4] empty) makes it drop the board for a rebuild.
+const UPSERT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1`;
+
+const REMOVE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1`;
+
+type Board = { items: LeaderboardEntry[]; me: Omit<LeaderboardEntry, "user"> | null };
+
+const parseEntry = (raw: unknown): StoredEntry | undefined => {
+  if (!raw) return undefined;
+  return (typeof raw === "string" ? JSON.parse(raw) : raw) as StoredEntry;
+};
+
+async function fromRedis(services: Services, auth: AuthContext, challengeId: string, limit: number) {
+  const userId = auth.userId;
+  const result = await services.cache.attempt(
+    (redis) =>
+      redis.eval<string[], [string[], unknown[], unknown[], number, unknown] | "revoked" | null>(
+        READ,
+        [...boardKeys(challengeId), revokedSessionKey(auth.sessionId)],
+        [String(limit), userId],
+      ),
+    null,
+  );
+  if (result === "revoked") throw new ApiError("UNAUTHENTICATED", { detail: "This session has ended." });
+  if (!result) return undefined;
+  const [ids, entries, names, myRank, mine] = result;
+  const items: LeaderboardEntry[] = [];
+  for (const [index, id] of ids.entries()) {
+    const entry = parseEntry(entries[index]);
+    const displayName = names[index];
+    if (!entry || !displayName) return undefined; // an inconsistent board: rebuild it from the database
+    items.push({
+      rank: index + 1,
+      user: { id: String(id), displayName: String(displayName) },
+      ...pick(entry),
+    });
+  }
+  const myEntry = parseEntry(mine);
+  return {
+    items,
+    me: myRank >= 0 && myEntry ? { rank: myRank + 1, ...pick(myEntry) } : null,
+  } satisfies Board;
+}
+
+const pick = (entry: StoredEntry) => ({ current: entry.current, completedAt: entry.completedAt });
+
+type RankedRow = {
+  user_id: string;
+  display_name: string;
+  current: number;
+  completed_at: string | null;
+  joined_at: string;
+  rank: number;
+};
+
+/** The whole ranking from PostgreSQL; ended challenges keep their frozen final ranks. */
+export const rankingQuery = (db: Database, challengeId: string) =>
+  db.execute<RankedRow>(sql`
+    select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
+           iso_utc(p.joined_at) as joined_at,
+           coalesce(p.final_rank, row_number() over (
+             order by p.completed_at asc nulls last, p.current desc, p.joined_at asc, p.user_id asc))::int as rank
+    from challenge_participants p join users u on u.id = p.user_id
+    where p.challenge_id = ${challengeId}
+    order by rank`);
+
+function boardFromRows(rows: RankedRow[], userId: string, limit: number): Board {
+  const toEntry = (row: RankedRow) => ({
+    rank: row.rank,
+    current: row.current,
+    completedAt: row.completed_at,
+  });
+  const mine = rows.find((row) => row.user_id === userId);
+  return {
+    items: rows
+      .slice(0, limit)
+      .map((row) => ({ ...toEntry(row), user: { id: row.user_id, displayName: row.display_name } })),
+    me: mine ? toEntry(mine) : null,
+  };
+}
+
+function rebuild(services: Services, challengeId: string, rows: RankedRow[]) {
+  services.defer(
+    services.cache.attempt(async (redis) => {
+      const tx = redis.multi();
+      tx.del(...boardKeys(challengeId));
+      for (const row of rows) {
+        const entry: StoredEntry = {
+          current: row.current,
+          completedAt: row.completed_at,
+          joinedAt: row.joined_at,
+        };
+        tx.zadd(key(challengeId), { score: leaderboardScore(entry), member: row.user_id });
+        tx.hset(entriesKey(challengeId), { [row.user_id]: JSON.stringify(entry) });
+        tx.hset(namesKey(challengeId), { [row.user_id]: row.display_name });
+      }
+      for (const boardKey of boardKeys(challengeId)) tx.expire(boardKey, SET_TTL_SECONDS);
+      await tx.exec();
+    }, undefined),
+  );
+}
+
+/**
+ * Top `limit` and the caller's own rank: from Redis when the board is there, else from `load` (the
+ * database), after which the board of an open challenge is rebuilt.
+ */
+export async function readLeaderboard(
+  services: Services,
+  auth: AuthContext,
+  challengeId: string,
+  limit: number,
+  load: () => Promise<{ closed: boolean; rows: RankedRow[] }>,
+): Promise<Board> {
+  const cached = await fromRedis(services, auth, challengeId, limit);
+  if (cached) return cached;
+  const { closed, rows } = await load();
+  if (!closed) rebuild(services, challengeId, rows);
+  return boardFromRows(rows, auth.userId, limit);
+}
+
+/** Forgets a board (its challenge was deleted or closed). */
+export function dropLeaderboard(services: Pick<Services, "cache" | "defer">, challengeId: string) {
+  services.defer(services.cache.attempt((redis) => redis.del(...boardKeys(challengeId)), 0));
+}
+
+export type ProgressChange = {
+  challengeId: string;
+  userId: string;
+  /** Needed when the player may be new to the board (a join); log writes leave it empty. */
+  displayName?: string;
+  current: number;
+  completedAt: string | null;
+  joinedAt: string;
+};
+
+/** Moves players on the boards that exist, after the response. */
+export function updateLeaderboards(services: Services, changes: ProgressChange[]) {
+  if (changes.length === 0) return;
+  services.defer(
+    services.cache.attempt(async (redis) => {
+      const pipeline = redis.pipeline();
+      for (const change of changes) {
+        const entry: StoredEntry = {
+          current: change.current,
+          completedAt: change.completedAt,
+          joinedAt: change.joinedAt,
+        };
+        pipeline.eval(UPSERT, boardKeys(change.challengeId), [
+          change.userId,
+          leaderboardScore(entry),
+          JSON.stringify(entry),
+          change.displayName ?? "",
+        ]);
+      }
+      await pipeline.exec();
+    }, undefined),
+  );
+}
+
+/** Takes players off boards (leaving a challenge, deleting the account). */
+export function removeFromLeaderboards(services: Services, userId: string, challengeIds: string[]) {
+  if (challengeIds.length === 0) return;
+  services.defer(
+    services.cache.attempt(async (redis) => {
+      const pipeline = redis.pipeline();
+      for (const id of challengeIds) pipeline.eval(REMOVE, boardKeys(id), [userId]);
+      await pipeline.exec();
+    }, undefined),
+  );
+}

@@ -1,0 +1,153 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { badges, userBadges, users } from "../db/schema";
+import { guarded } from "../db/session-guard";
+import { ApiError } from "../lib/errors";
+import { UUID_PATTERN } from "../lib/ids";
+import type { AuthContext, Services } from "../types";
+import { readUserCache } from "./user-cache";
+
+export type Stats = {
+  currentStreak: number;
+  longestStreak: number;
+  totalLogs: number;
+  daysLogged: number;
+  badgesEarned: number;
+};
+
+export type EarnedBadge = { code: string; name: string; description: string; icon: string; earnedAt: string };
+
+const earnedAt = sql<string>`iso_utc(${userBadges.earnedAt})`;
+
+const earnedBadgesQuery = (db: Database, userId: string) =>
+  db
+    .select({
+      code: badges.code,
+      name: badges.name,
+      description: badges.description,
+      icon: badges.icon,
+      earnedAt,
+    })
+    .from(userBadges)
+    .innerJoin(badges, eq(badges.code, userBadges.badgeCode))
+    .where(eq(userBadges.userId, userId))
+    .orderBy(asc(badges.sortOrder), asc(badges.code));
+
+const streaksQuery = (db: Database, userId: string) =>
+  db.execute<{ current_streak: number; longest_streak: number }>(
+    sql`select current_streak, longest_streak from user_streaks(${userId})`,
+  );
+
+/** Served from the per-user cache when warm (no database), else one round trip. */
+async function cachedForUser<T>(
+  services: Services,
+  auth: AuthContext,
+  name: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  const cached = await readUserCache<T>(services, auth, name);
+  if (cached.state === "revoked")
+    throw new ApiError("UNAUTHENTICATED", { detail: "This session has ended." });
+  if (cached.state === "hit") return cached.value;
+  const fresh = await load();
+  if (cached.state === "miss") cached.store(fresh);
+  return fresh;
+}
+
+export function getStats(services: Services, auth: AuthContext): Promise<Stats> {
+  const { db } = services;
+  return cachedForUser(services, auth, "stats", async () => {
+    const [result] = await guarded(db, auth.sessionId, [
+      db.execute<{
+        current_streak: number;
+        longest_streak: number;
+        total: number;
+        days: number;
+        badges: number;
+      }>(sql`
+        select s.current_streak, s.longest_streak,
+               (select count(*) from meal_logs where user_id = ${auth.userId})::int as total,
+               (select count(distinct local_date) from meal_logs where user_id = ${auth.userId})::int as days,
+               (select count(*) from user_badges where user_id = ${auth.userId})::int as badges
+        from user_streaks(${auth.userId}) s`),
+    ]);
+    const row = result.rows[0];
+    return {
+      currentStreak: row?.current_streak ?? 0,
+      longestStreak: row?.longest_streak ?? 0,
+      totalLogs: row?.total ?? 0,
+      daysLogged: row?.days ?? 0,
+      badgesEarned: row?.badges ?? 0,
+    };
+  });
+}
+
+export function getMyBadges(services: Services, auth: AuthContext): Promise<{ items: EarnedBadge[] }> {
+  const { db } = services;
+  return cachedForUser(services, auth, "badges", async () => {
+    const [items] = await guarded(db, auth.sessionId, [earnedBadgesQuery(db, auth.userId)]);
+    return { items };
+  });
+}
+
+export type PublicProfile = {
+  id: string;
+  displayName: string;
+  badges: EarnedBadge[];
+  stats: { currentStreak: number; longestStreak: number };
+};
+
+/** What anyone may see of a user: name, badges, streaks. Never the email or anything private. */
+export async function getPublicProfile(services: Services, userId: string): Promise<PublicProfile> {
+  const { db } = services;
+  const notFound = new ApiError("NOT_FOUND", { detail: "No user with this id." });
+  if (!UUID_PATTERN.test(userId)) throw notFound;
+  const [[user], earned, streaks] = await db.batch([
+    db
+      .select({ id: users.id, displayName: users.displayName })
+      .from(users)
+      .where(and(eq(users.id, userId))),
+    earnedBadgesQuery(db, userId),
+    streaksQuery(db, userId),
+  ]);
+  if (!user) throw notFound;
+  const row = streaks.rows[0];
+  return {
+    id: user.id,
+    displayName: user.displayName,
+    badges: earned,
+    stats: { currentStreak: row?.current_streak ?? 0, longestStreak: row?.longest_streak ?? 0 },
+  };
+}
+
+export type CatalogBadge = { code: string; name: string; description: string; icon: string };
+const CATALOG_KEY = "badges:catalog";
+const CATALOG_TTL_SECONDS = 3600;
+
+/**
+ * The badge catalog, with `earned`/`earnedAt` for a signed-in caller. Warm: the catalog and the
+ * caller's badges come from Redis in one pipelined round trip, no database.
+ */
+export async function getBadgeCatalog(services: Services, auth: AuthContext | undefined) {
+  const { db, cache, defer } = services;
+  const [cachedCatalog, mine] = await Promise.all([
+    cache.getJson<CatalogBadge[]>(CATALOG_KEY),
+    auth ? getMyBadges(services, auth) : Promise.resolve({ items: [] as EarnedBadge[] }),
+  ]);
+  let catalog = cachedCatalog;
+  if (!catalog) {
+    catalog = await db
+      .select({ code: badges.code, name: badges.name, description: badges.description, icon: badges.icon })
+      .from(badges)
+      .orderBy(asc(badges.sortOrder), asc(badges.code));
+    defer(cache.setJson(CATALOG_KEY, catalog, CATALOG_TTL_SECONDS));
+  }
+  const earned = new Map(mine.items.map((badge) => [badge.code, badge.earnedAt]));
+  return {
+    items: catalog.map((badge) => ({
+      ...badge,
+      earned: earned.has(badge.code),
+      earnedAt: earned.get(badge.code) ?? null,
+    })),
+  };
+}
