@@ -15,6 +15,15 @@ export interface ControlConfig {
   fault: Fault;
 }
 
+/** Per-request fault from a `/__fault/<mode>/…` path prefix, so one test can break its own calls only. */
+const scopedFaults = new WeakMap<IncomingMessage, Fault | "slow">();
+const SCOPED_PREFIX = /^\/__fault\/(none|down|error|hang|slow)(?=\/|$)/;
+/** Per-request counting bucket from a `/__tag/<tag>/…` prefix, so one test can count its own round trips. */
+const requestTags = new WeakMap<IncomingMessage, string>();
+const TAG_PREFIX = /^\/__tag\/([\w-]{1,64})(?=\/|$)/;
+/** How long a `slow` scoped fault holds each leg of a round trip: longer than any client timeout. */
+export const SLOW_FAULT_MS = 5000;
+
 export class Control<Stats extends Record<string, number>> {
   readonly config: ControlConfig;
   stats: Stats;
@@ -29,12 +38,41 @@ export class Control<Stats extends Record<string, number>> {
     this.stats = { ...zero };
   }
 
-  count(key: keyof Stats, by = 1): void {
+  private readonly tagged = new Map<string, Stats>();
+
+  count(key: keyof Stats, by = 1, req?: IncomingMessage): void {
     (this.stats as Record<keyof Stats, number>)[key] += by;
+    const tag = req && requestTags.get(req);
+    if (!tag) return;
+    let bucket = this.tagged.get(tag);
+    if (!bucket) {
+      bucket = { ...this.zero };
+      this.tagged.set(tag, bucket);
+    }
+    (bucket as Record<keyof Stats, number>)[key] += by;
+  }
+
+  /**
+   * Strips a `/__fault/<mode>` prefix from the request's path and remembers the fault for that
+   * request alone: the endpoint URL given to one client (e.g. http://…/__fault/hang/sql) breaks
+   * that client's calls without touching anyone else's. `slow` answers after SLOW_FAULT_MS per leg.
+   */
+  scope(req: IncomingMessage): void {
+    for (;;) {
+      const url = req.url ?? "/";
+      const fault = SCOPED_PREFIX.exec(url);
+      const tag = TAG_PREFIX.exec(url);
+      const match = fault ?? tag;
+      if (!match) return;
+      if (fault) scopedFaults.set(req, fault[1] as Fault | "slow");
+      if (tag) requestTags.set(req, tag[1]!);
+      req.url = url.slice(match[0].length) || "/";
+    }
   }
 
   /** One leg of the injected latency; a round trip pays it twice. */
-  async delay(): Promise<void> {
+  async delay(req?: IncomingMessage): Promise<void> {
+    if (req && scopedFaults.get(req) === "slow") await sleep(SLOW_FAULT_MS);
     if (this.config.delayMs > 0) await sleep(this.config.delayMs);
   }
 
@@ -48,7 +86,9 @@ export class Control<Stats extends Record<string, number>> {
    * served.
    */
   intercept(req: IncomingMessage, res: ServerResponse): boolean {
-    switch (this.config.fault) {
+    const scoped = scopedFaults.get(req);
+    const fault = scoped === undefined || scoped === "slow" ? this.config.fault : scoped;
+    switch (fault) {
       case "none":
         return false;
       case "down":
@@ -78,7 +118,8 @@ export class Control<Stats extends Record<string, number>> {
 
   /** Serves /__stack/* routes; returns false for any other path. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname;
     if (!path.startsWith("/__stack")) return false;
     if (!isLoopback(req.socket.remoteAddress)) {
       sendJson(res, 403, { error: "control API is loopback only" });
@@ -86,9 +127,11 @@ export class Control<Stats extends Record<string, number>> {
     }
     const route = `${req.method} ${path.replace(/\/+$/, "")}`;
     if (route === "GET /__stack/stats") {
-      sendJson(res, 200, this.stats);
+      const tag = url.searchParams.get("tag");
+      sendJson(res, 200, tag ? (this.tagged.get(tag) ?? this.zero) : this.stats);
     } else if (route === "POST /__stack/reset") {
       this.stats = { ...this.zero };
+      this.tagged.clear();
       sendJson(res, 200, this.stats);
     } else if (route === "GET /__stack/config") {
       sendJson(res, 200, this.config);

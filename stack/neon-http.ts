@@ -130,11 +130,11 @@ export function createSqlExecutor(options: {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    control.count("httpRequests");
+    control.count("httpRequests", 1, req);
     if (control.intercept(req, res)) return;
     if (req.method !== "POST") return sendJson(res, 405, { message: "use POST" });
     const raw = await readBody(req);
-    await control.delay();
+    await control.delay(req);
     let status = 200;
     let answer: unknown;
     try {
@@ -143,7 +143,7 @@ export function createSqlExecutor(options: {
       [status, answer] = describeError(error);
       if (status !== 400) log(`neon /sql: ${(error as Error).message}`);
     }
-    await control.delay();
+    await control.delay(req);
     sendJson(res, status, answer);
   }
 

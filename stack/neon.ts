@@ -38,6 +38,7 @@ export async function startNeonEndpoint(options: {
   });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    control.scope(req);
     if (await control.handle(req, res)) return;
     if (req.method === "OPTIONS") {
       res.writeHead(204, CORS_HEADERS).end();

@@ -84,7 +84,7 @@ export async function startUpstashEndpoint(options: {
 
   async function serve(req: http.IncomingMessage, url: URL): Promise<[number, unknown]> {
     const raw = await readBody(req);
-    await control.delay();
+    await control.delay(req);
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     let body: unknown;
     if (
@@ -129,17 +129,18 @@ export async function startUpstashEndpoint(options: {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    control.scope(req);
     if (await control.handle(req, res)) return;
     if (req.method === "OPTIONS") {
       res.writeHead(204, CORS_HEADERS).end();
       return;
     }
-    control.count("requests");
+    control.count("requests", 1, req);
     if (control.intercept(req, res)) return;
     const url = new URL(req.url ?? "/", "http://x");
     if (!authorized(req, url)) {
-      await control.delay();
-      await control.delay();
+      await control.delay(req);
+      await control.delay(req);
       return sendJson(res, 401, { error: "Unauthorized" });
     }
     let status: number;
@@ -151,7 +152,7 @@ export async function startUpstashEndpoint(options: {
       if (!(error instanceof BadRequest)) log(`upstash endpoint: ${(error as Error).stack ?? error}`);
       [status, answer] = [error instanceof BadRequest ? 400 : 500, { error: (error as Error).message }];
     }
-    await control.delay();
+    await control.delay(req);
     sendJson(res, status, answer);
   }
 

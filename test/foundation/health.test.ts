@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { call, callJson, expectProblem } from "../helpers/http";
 
@@ -37,6 +37,15 @@ describe("GET /health/ready", () => {
     const response = await withEnv({ UPSTASH_REDIS_REST_URL: CLOSED });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", checks: { db: "ok", cache: "unavailable" } });
+  });
+
+  it("answers 503 within 3 s when the database hangs (never a hang, never a 500)", async () => {
+    const hanging = inject("neonHttpUrl").replace(/\/sql$/, "/__fault/hang/sql");
+    const started = Date.now();
+    const response = await withEnv({ NEON_FETCH_ENDPOINT: hanging });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const problem = await expectProblem(response, 503);
+    expect(problem.checks).toEqual({ db: "unavailable", cache: "ok" });
   });
 
   it("answers 503 problem+json with Retry-After within 3 s when the database is unreachable", async () => {
