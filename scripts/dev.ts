@@ -5,7 +5,7 @@ import "./require-node.mjs";
 import { type ChildProcess, spawn } from "node:child_process";
 import { startStack } from "../stack";
 import { applyMigrations } from "./lib/migrate";
-import { seed } from "./lib/seed";
+import { DEMO_ACCOUNT, seed } from "./lib/seed";
 import { LOCAL_DATABASE_URL, localJwtSecret, settingsFromEnvironment } from "./lib/worker-vars";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -73,6 +73,7 @@ console.log(
     row("Neon", `${stack.neonHttpUrl}  ws://${stack.neonWsHost}`),
     row("Redis", stack.embedded.redis ? "in-memory (ioredis-mock)" : "REDIS_URL"),
     row("Upstash", stack.upstashUrl),
+    row("Demo login", `${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`),
     "",
   ].join("\n"),
 );
