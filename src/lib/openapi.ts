@@ -55,3 +55,6 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 /** `security` of a route that needs a signed-in caller: a Bearer token or the `access_token` cookie. */
 export const authenticated: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];
+
+/** `security` of a route that answers anyone and says more to a signed-in caller. */
+export const optionallyAuthenticated: Record<string, string[]>[] = [{}, ...authenticated];

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { json, problems } from "../../lib/openapi";
+import { json, optionallyAuthenticated, problems } from "../../lib/openapi";
 
 export const BadgeSchema = z
   .object({
@@ -18,6 +18,6 @@ export const listBadges = createRoute({
   tags: ["Badges"],
   summary: "Every badge there is",
   description: "`earned`/`earnedAt` are the caller's when signed in (false/null otherwise).",
-  security: [{}, { bearer: [] }, { cookie: [] }],
+  security: optionallyAuthenticated,
   responses: { 200: json(z.object({ items: z.array(BadgeSchema) }), "The catalog"), ...problems(401, 503) },
 });

@@ -9,6 +9,12 @@ const description = `The API of Sikdan (식단), a gamified meal diary.
 * Every response carries \`X-Request-Id\` (a valid incoming one is echoed).
 * Browsers authenticate with HttpOnly cookies; other clients with \`Authorization: Bearer\`.`;
 
+/** The document's header; the paths come from the route definitions. */
+export const openApiConfig = {
+  openapi: "3.1.0",
+  info: { title: "Sikdan API", version: "1.0.0", description },
+};
+
 /** Serves the OpenAPI 3.1 document generated from the route definitions, and a reference page. */
 export function mountDocs(app: App) {
   app.openAPIRegistry.register("Problem", ProblemSchema);
@@ -22,9 +28,6 @@ export function mountDocs(app: App) {
     in: "cookie",
     name: "access_token",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Sikdan API", version: "1.0.0", description },
-  });
+  app.doc31("/openapi.json", openApiConfig);
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Sikdan API reference" }));
 }

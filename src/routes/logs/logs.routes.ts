@@ -25,17 +25,18 @@ export const createLog = createRoute({
   description:
     "Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.",
   security: authenticated,
-  request: {
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .min(1)
-        .max(255)
-        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
-        .optional(),
-    }),
-    body: body(CreateLogSchema),
-  },
+  // Documented here, validated by the handler: as a request schema it would make the typed
+  // client demand a `header` argument on every call.
+  parameters: [
+    {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
+      description: "Makes retries safe: same key and body within 24 h → the first response, nothing new.",
+    },
+  ],
+  request: { body: body(CreateLogSchema) },
   responses: { 201: json(LogWriteSchema, "Logged"), ...problems(400, 401, 403, 409, 413, 415, 429, 503) },
 });
 
