@@ -8,7 +8,6 @@ import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
 import {
   dropLeaderboard,
-  type LeaderboardEntry,
   rankingQuery,
   readLeaderboard,
   removeFromLeaderboards,

@@ -100,9 +100,13 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
  */
 export async function deleteMe(services: Services, auth: AuthContext, password: string): Promise<void> {
   const { db, cache, defer } = services;
-  const [[row], sessionRows] = await guarded(db, auth.sessionId, [
+  const [[row], sessionRows, joined] = await guarded(db, auth.sessionId, [
     db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
     db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, auth.userId)),
+    db
+      .select({ id: challengeParticipants.challengeId })
+      .from(challengeParticipants)
+      .where(eq(challengeParticipants.userId, auth.userId)),
   ]);
   if (!row) throw notFound();
   if (!(await verifyPassword(password, row.passwordHash))) {
@@ -114,6 +118,11 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
       cache,
       sessionRows.map((session) => session.id),
     ),
+  );
+  removeFromLeaderboards(
+    services,
+    auth.userId,
+    joined.map((participation) => participation.id),
   );
 }
 
