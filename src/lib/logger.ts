@@ -21,12 +21,16 @@ const sinks: Record<LogLevel, (line: string) => void> = {
   error: (line) => console.error(line),
 };
 
+// Drizzle puts a failed query's parameters (emails, hashes, tokens) in its error message; logs
+// keep the query, never the values.
+const redact = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
+
 function describeError(error: unknown): LogFields {
-  if (!(error instanceof Error)) return { error: String(error) };
+  if (!(error instanceof Error)) return { error: "non-Error thrown" };
   const cause = error.cause instanceof Error ? error.cause : undefined;
   return {
-    error: { name: error.name, message: error.message, stack: error.stack },
-    ...(cause ? { cause: { name: cause.name, message: cause.message } } : {}),
+    error: { name: error.name, message: redact(error.message), stack: redact(error.stack) },
+    ...(cause ? { cause: { name: cause.name, message: redact(cause.message) } } : {}),
   };
 }
 
