@@ -10,7 +10,7 @@ import * as schema from "./schema";
 function configureNeon(config: Config) {
   if (config.neonFetchEndpoint) neonConfig.fetchEndpoint = config.neonFetchEndpoint;
   const timeoutMs = config.timeouts.dbMs;
-  neonConfig.fetchFunction = (input: RequestInfo, init: RequestInit = {}) => {
+  neonConfig.fetchFunction = (input: Parameters<typeof fetch>[0], init: RequestInit = {}) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     return fetch(input, { ...init, signal });

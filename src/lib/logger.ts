@@ -23,7 +23,8 @@ const sinks: Record<LogLevel, (line: string) => void> = {
 
 // Drizzle puts a failed query's parameters (emails, hashes, tokens) in its error message; logs
 // keep the query, never the values.
-const redact = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
+const redact = (text: string | undefined) =>
+  text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
 
 function describeError(error: unknown): LogFields {
   if (!(error instanceof Error)) return { error: "non-Error thrown" };

@@ -29,5 +29,15 @@ export function mountDocs(app: App) {
     name: "access_token",
   });
   app.doc31("/openapi.json", openApiConfig);
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Sikdan API reference" }));
+  // The script is our own static asset (public/docs/scalar.js), not a CDN's.
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: "Sikdan API reference",
+      cdn: "/docs/scalar.js",
+      // System fonts: the page needs nothing from anywhere but this Worker.
+      withDefaultFonts: false,
+    }),
+  );
 }

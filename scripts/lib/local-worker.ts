@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { type Stack, type StackOptions, startStack } from "../../stack/index.ts";
+import { applyMigrations } from "./migrate.ts";
+import { seed } from "./seed.ts";
+import { LOCAL_DATABASE_URL, localJwtSecret } from "./worker-vars.ts";
+
+export type LocalWorker = {
+  url: string;
+  stack: Stack;
+  /** The workerd process serving the Worker (for CPU measurements). */
+  wrangler: ChildProcess;
+  stop(): Promise<void>;
+};
+
+export type LocalWorkerOptions = {
+  port: number;
+  stack?: StackOptions;
+  /** Bindings over wrangler.toml's `[vars]`, after the stack's own. */
+  vars?: Record<string, string>;
+  seed?: boolean;
+  /** `inherit` shows wrangler's output (npm run dev); `ignore` keeps a runner's output clean. */
+  output?: "inherit" | "ignore";
+  readyTimeoutMs?: number;
+};
+
+/**
+ * The Worker as `wrangler dev` serves it, in front of the local edge stack with migrations applied:
+ * what `npm run dev`, the benchmark and the browser suite all run. `stop()` ends every process.
+ */
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  const stack = await startStack(options.stack);
+  let wrangler: ChildProcess | undefined;
+  const stop = async () => {
+    if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
+      const exited = new Promise((resolve) => wrangler?.once("exit", resolve));
+      wrangler.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGKILL");
+    }
+    await stack.stop();
+  };
+  try {
+    await applyMigrations(stack.postgresUrl);
+    if (options.seed) await seed(stack.postgresUrl);
+    const vars: Record<string, string> = {
+      DATABASE_URL: LOCAL_DATABASE_URL,
+      NEON_FETCH_ENDPOINT: stack.neonHttpUrl,
+      UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+      UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
+      JWT_SECRET: localJwtSecret(),
+      ...options.vars,
+    };
+    wrangler = spawn(
+      "wrangler",
+      [
+        "dev",
+        "--port",
+        String(options.port),
+        "--ip",
+        "localhost",
+        "--show-interactive-dev-session=false",
+        ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      ],
+      {
+        stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit"],
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      },
+    );
+    const url = `http://localhost:${options.port}`;
+    await waitForHealth(url, wrangler, options.readyTimeoutMs ?? 60_000);
+    return { url, stack, wrangler, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the Worker did not answer ${url}/health within ${timeoutMs} ms`);
+}
