@@ -11,7 +11,14 @@ import { corsAllowlist } from "../middleware/cors";
 import { jsonBody } from "../middleware/json-body";
 import { services } from "../middleware/services";
 import type { AppEnv } from "../types";
-import { ApiError, type ErrorCode, errorStatus, RETRY_AFTER_SECONDS, toProblem } from "./errors";
+import {
+  ApiError,
+  type ErrorCode,
+  errorStatus,
+  RETRY_AFTER_SECONDS,
+  sessionEnded,
+  toProblem,
+} from "./errors";
 import { createLogger } from "./logger";
 
 const codeForStatus = (status: number): ErrorCode =>
@@ -26,7 +33,7 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
     return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
   }
   if (sqlState(err) === SESSION_ENDED_SQLSTATE) {
-    return new ApiError("UNAUTHENTICATED", { detail: "This session has ended. Please sign in again." });
+    return sessionEnded();
   }
   if (isDatabaseUnavailable(err)) {
     logger.warn("database unavailable", { route: c.req.routePath, err });

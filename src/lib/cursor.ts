@@ -1,19 +1,26 @@
+import * as z from "zod";
 import { fromBase64, toBase64Url } from "./encoding";
 import { ApiError } from "./errors";
 
+/** The position of a row in a (time desc, id desc) keyset page. */
+export type TimeIdPosition = { at: string; id: string };
+
+const positionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
+
 /**
- * Opaque keyset cursors: the sort key of the last item of a page, base64url JSON. Clients must treat
- * them as opaque; a tampered one is a 400, never a 500.
+ * Opaque keyset cursors: the sort key of the last item of a page, base64url JSON. Clients must
+ * treat them as opaque; a tampered one is a 400, never a 500 (every part is validated before it
+ * reaches SQL).
  */
-export function encodeCursor(position: Record<string, string>): string {
+export function encodeCursor(position: TimeIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
-export function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
+export function decodeCursor(cursor: string): TimeIdPosition {
   try {
-    const padded = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const parsed = JSON.parse(new TextDecoder().decode(fromBase64(padded))) as Record<string, unknown>;
-    if (keys.every((key) => typeof parsed[key] === "string")) return parsed as Record<K, string>;
+    const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
+    const parsed = positionSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64(base64))));
+    if (parsed.success) return parsed.data;
   } catch {}
   throw new ApiError("INVALID_INPUT", {
     detail: "The cursor is not valid.",

@@ -73,10 +73,13 @@ export class ApiError extends Error {
   }
 
   static fromZod(error: z.ZodError): ApiError {
-    const errors = error.issues.map((issue) => ({
-      path: issue.path.map(String).join(".") || "(root)",
-      message: issue.message,
-    }));
+    const pathOf = (path: PropertyKey[]) => path.map(String).join(".") || "(root)";
+    // An unknown-keys issue sits on the parent object; name each unknown field instead.
+    const errors = error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: `Unrecognized key: "${key}"` }))
+        : [{ path: pathOf(issue.path), message: issue.message }],
+    );
     return new ApiError("INVALID_INPUT", {
       detail: `The request has ${errors.length} invalid field${errors.length === 1 ? "" : "s"}.`,
       errors,
@@ -113,3 +116,10 @@ export function toProblem(error: ApiError, context: { instance: string; requestI
     ...(error.errors ? { errors: error.errors } : {}),
   };
 }
+
+/** 401 for a valid token whose session has ended (logout, password change, reuse, deletion). */
+export const sessionEnded = () =>
+  new ApiError("UNAUTHENTICATED", {
+    detail: "This session has ended. Please sign in again.",
+    headers: { "WWW-Authenticate": 'Bearer realm="sikdan", error="invalid_token"' },
+  });

@@ -13,7 +13,11 @@ const HASH_BYTES = 32;
 
 type ParsedHash = { iterations: number; salt: Uint8Array<ArrayBuffer>; hash: Uint8Array };
 
-async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+async function derive(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, [
     "deriveBits",
   ]);

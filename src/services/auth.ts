@@ -34,6 +34,10 @@ async function perIpLimit(services: Services, name: "authPerIp" | "signupsPerIp"
   enforce(await services.rateLimits.consume(name, meta.ip), "requests from this address");
 }
 
+/** The per-IP limit every auth route counts against (API.md: "auth routes 60 per IP per minute"). */
+export const limitAuthCall = (services: Services, meta: ClientMeta) =>
+  perIpLimit(services, "authPerIp", meta);
+
 /** A new session with its first refresh token: the statements to put in the caller's batch. */
 function newSession(services: Services, userId: string) {
   const { db } = services;
@@ -67,8 +71,9 @@ export type SignupInput = { email: string; password: string; displayName: string
 export async function signup(services: Services, input: SignupInput, meta: ClientMeta): Promise<AuthResult> {
   const { db } = services;
   const timezone = requireTimeZone(input.timezone);
-  const [, passwordHash] = await Promise.all([
+  const [, , passwordHash] = await Promise.all([
     perIpLimit(services, "signupsPerIp", meta),
+    limitAuthCall(services, meta),
     hashPassword(input.password),
   ]);
   const userId = uuidv7();
@@ -101,20 +106,20 @@ export type LoginInput = { email: string; password: string };
 /**
  * Two round trips, the physical minimum: the hash must be read before a session may be written.
  * An unknown email and a wrong password get the same answer after the same PBKDF2 work.
+ *
+ * Every attempt is counted against the email before the password is checked, atomically, so
+ * parallel guesses cannot outrun the limit; a successful sign-in clears the count.
  */
 export async function login(services: Services, input: LoginInput, meta: ClientMeta): Promise<AuthResult> {
   const { db, rateLimits } = services;
   const key = emailKey(input.email);
-  const [, failures, [user]] = await Promise.all([
-    perIpLimit(services, "authPerIp", meta),
-    rateLimits.peek("loginFailures", key),
+  const [, attempts, [user]] = await Promise.all([
+    limitAuthCall(services, meta),
+    rateLimits.consume("loginFailures", key),
     db.select().from(users).where(sql`lower(${users.email}) = ${key}`),
   ]);
-  enforce(failures, "failed sign-ins for this account");
-  if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
-    await rateLimits.consume("loginFailures", key);
-    throw invalidCredentials();
-  }
+  enforce(attempts, "failed sign-ins for this account");
+  if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) throw invalidCredentials();
   const session = newSession(services, user.id);
   const upgrade = needsRehash(user.passwordHash)
     ? [
@@ -129,6 +134,10 @@ export async function login(services: Services, input: LoginInput, meta: ClientM
   return issue(services, user, { userId: user.id, ...session });
 }
 
+/** How long after its rotation a refresh token may be presented again without ending the session. */
+export const REUSE_GRACE_SECONDS = 10;
+const REUSE_GRACE = sql.raw(`interval '${REUSE_GRACE_SECONDS} seconds'`);
+
 type RefreshRow = {
   rotated: boolean;
   reused: boolean;
@@ -141,12 +150,16 @@ type RefreshRow = {
  * one token: exactly one wins, the other gets 401, and the session survives (no row lock makes the
  * loser look like a thief).
  */
-export async function refresh(services: Services, presented: string): Promise<AuthResult> {
+export async function refresh(services: Services, presented: string, meta: ClientMeta): Promise<AuthResult> {
   const { db, rateLimits, cache, defer } = services;
   const sessionId = sessionIdOfRefreshToken(presented);
   if (!sessionId) throw invalidRefresh();
   // Before the rotation: a refused refresh must leave the presented token usable.
-  enforce(await rateLimits.consume("refreshPerSession", sessionId), "token refreshes for this session");
+  const [perSession] = await Promise.all([
+    rateLimits.consume("refreshPerSession", sessionId),
+    limitAuthCall(services, meta),
+  ]);
+  enforce(perSession, "token refreshes for this session");
   const presentedHash = await hashRefreshToken(presented);
   const nextToken = newRefreshToken(sessionId);
   const nextHash = await hashRefreshToken(nextToken);
@@ -164,8 +177,18 @@ export async function refresh(services: Services, presented: string): Promise<Au
       insert into refresh_tokens (token_hash, session_id) select ${nextHash}, session_id from rotated
       returning session_id
     ), revoked as (
+      -- A token seen again within the grace period of its rotation is a client racing itself (two
+      -- tabs refreshing at once): refused, session kept. Later, or once its successor has been
+      -- used in turn, it can only be a copy: the session ends.
       update sessions set revoked_at = now(), revoked_reason = 'refresh_token_reuse'
-      where id in (select session_id from presented where rotated_at is not null) and revoked_at is null
+      where id in (
+        select p.session_id from presented p
+        where p.rotated_at is not null
+          and (p.rotated_at < now() - ${REUSE_GRACE}
+               or exists (select 1 from refresh_tokens t
+                          where t.session_id = p.session_id and t.created_at >= p.rotated_at
+                            and t.rotated_at is not null))
+      ) and revoked_at is null
       returning id
     )
     select exists (select 1 from inserted) as rotated,
@@ -191,8 +214,9 @@ export async function refresh(services: Services, presented: string): Promise<Au
 }
 
 /** Ends a session now: its refresh token at once, its access token at the next request. */
-export async function logout(services: Services, sessionId: string): Promise<void> {
+export async function logout(services: Services, sessionId: string, meta: ClientMeta): Promise<void> {
   const { db, cache, defer } = services;
+  await limitAuthCall(services, meta);
   await db
     .update(sessions)
     .set({ revokedAt: new Date(), revokedReason: "logout" })
@@ -214,10 +238,18 @@ export async function sessionOfRefreshToken(services: Services, token: string): 
 export type PasswordChange = { currentPassword: string; newPassword: string };
 
 /** Changes the password and ends every other session of the user. */
-export async function changePassword(services: Services, auth: AuthContext, input: PasswordChange) {
+export async function changePassword(
+  services: Services,
+  auth: AuthContext,
+  input: PasswordChange,
+  meta: ClientMeta,
+) {
   const { db, cache, defer } = services;
-  const [[row]] = await guarded(db, auth.sessionId, [
-    db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+  const [, [[row]]] = await Promise.all([
+    limitAuthCall(services, meta),
+    guarded(db, auth.sessionId, [
+      db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+    ]),
   ]);
   if (!row) throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
   if (!(await verifyPassword(input.currentPassword, row.passwordHash))) {

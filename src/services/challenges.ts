@@ -70,11 +70,10 @@ function challengeSelect() {
     progress: sql<Progress | null>`case when ${mine}.user_id is null then null else jsonb_build_object(
       'current', ${mine}.current, 'target', (${challenges.rule}->>'target')::int,
       'completed', ${mine}.completed_at is not null, 'completedAt', iso_utc(${mine}.completed_at)) end`,
-    startsAtRaw: sql<string>`${challenges.startsAt}::text`,
   };
 }
 
-type ChallengeRow = Omit<Challenge, "joined"> & { startsAtRaw: string };
+type ChallengeRow = Omit<Challenge, "joined">;
 
 function challengesFor(db: Database, userId: string) {
   return db
@@ -88,7 +87,7 @@ function challengesFor(db: Database, userId: string) {
     .$dynamic();
 }
 
-const toChallenge = ({ startsAtRaw: _raw, ...row }: ChallengeRow): Challenge => ({
+const toChallenge = (row: ChallengeRow): Challenge => ({
   ...row,
   joined: row.progress !== null,
 });
@@ -109,11 +108,9 @@ export async function listChallenges(services: Services, auth: AuthContext, filt
   if (filters.joined !== undefined)
     conditions.push(sql`${mine}.user_id is ${sql.raw(filters.joined ? "not null" : "null")}`);
   if (filters.cursor) {
-    const after = decodeCursor(filters.cursor, ["startsAt", "id"]);
-    if (Number.isNaN(Date.parse(after.startsAt)) || !UUID_PATTERN.test(after.id))
-      decodeCursor("", ["startsAt"]);
+    const after = decodeCursor(filters.cursor);
     conditions.push(
-      sql`(${challenges.startsAt}, ${challenges.id}) < (${after.startsAt}::timestamptz, ${after.id}::uuid)`,
+      sql`(${challenges.startsAt}, ${challenges.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
   const [rows] = await guarded(db, auth.sessionId, [
@@ -126,8 +123,7 @@ export async function listChallenges(services: Services, auth: AuthContext, filt
   const last = page.at(-1);
   return {
     items: page.map(toChallenge),
-    nextCursor:
-      rows.length > filters.limit && last ? encodeCursor({ startsAt: last.startsAtRaw, id: last.id }) : null,
+    nextCursor: rows.length > filters.limit && last ? encodeCursor({ at: last.startsAt, id: last.id }) : null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { ApiError } from "../lib/errors";
+import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
 import { revokedSessionKey } from "./revocation";
 
@@ -89,7 +89,7 @@ async function fromRedis(services: Services, auth: AuthContext, challengeId: str
       ),
     null,
   );
-  if (result === "revoked") throw new ApiError("UNAUTHENTICATED", { detail: "This session has ended." });
+  if (result === "revoked") throw sessionEnded();
   if (!result) return undefined;
   const [ids, entries, names, myRank, mine] = result;
   const items: LeaderboardEntry[] = [];

@@ -298,15 +298,14 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
   if (filters.mealType) conditions.push(eq(mealLogs.mealType, filters.mealType));
   if (filters.tag) conditions.push(sql`${mealLogs.tags} @> array[${filters.tag}]::text[]`);
   if (filters.cursor) {
-    const after = decodeCursor(filters.cursor, ["eatenAt", "id"]);
-    if (Number.isNaN(Date.parse(after.eatenAt))) decodeCursor("", ["eatenAt"]);
+    const after = decodeCursor(filters.cursor);
     conditions.push(
-      sql`(${mealLogs.eatenAt}, ${mealLogs.id}) < (${after.eatenAt}::timestamptz, ${after.id}::uuid)`,
+      sql`(${mealLogs.eatenAt}, ${mealLogs.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
   const [rows] = await guarded(db, auth.sessionId, [
     db
-      .select({ log: logJson, position: sql<string>`${mealLogs.eatenAt}::text` })
+      .select({ log: logJson })
       .from(mealLogs)
       .where(and(...conditions))
       .orderBy(desc(mealLogs.eatenAt), desc(mealLogs.id))
@@ -315,6 +314,6 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
   const page = rows.slice(0, filters.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > filters.limit && last ? encodeCursor({ eatenAt: last.position, id: last.log.id }) : null;
+    rows.length > filters.limit && last ? encodeCursor({ at: last.log.eatenAt, id: last.log.id }) : null;
   return { items: page.map((row) => row.log), nextCursor };
 }

@@ -5,7 +5,7 @@ import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
-import { readUserCache } from "./user-cache";
+import { readThrough } from "./user-cache";
 
 export type Stats = {
   currentStreak: number;
@@ -38,25 +38,9 @@ const streaksQuery = (db: Database, userId: string) =>
     sql`select current_streak, longest_streak from user_streaks(${userId})`,
   );
 
-/** Served from the per-user cache when warm (no database), else one round trip. */
-async function cachedForUser<T>(
-  services: Services,
-  auth: AuthContext,
-  name: string,
-  load: () => Promise<T>,
-): Promise<T> {
-  const cached = await readUserCache<T>(services, auth, name);
-  if (cached.state === "revoked")
-    throw new ApiError("UNAUTHENTICATED", { detail: "This session has ended." });
-  if (cached.state === "hit") return cached.value;
-  const fresh = await load();
-  if (cached.state === "miss") cached.store(fresh);
-  return fresh;
-}
-
 export function getStats(services: Services, auth: AuthContext): Promise<Stats> {
   const { db } = services;
-  return cachedForUser(services, auth, "stats", async () => {
+  return readThrough(services, auth, "stats", async () => {
     const [result] = await guarded(db, auth.sessionId, [
       db.execute<{
         current_streak: number;
@@ -84,7 +68,7 @@ export function getStats(services: Services, auth: AuthContext): Promise<Stats> 
 
 export function getMyBadges(services: Services, auth: AuthContext): Promise<{ items: EarnedBadge[] }> {
   const { db } = services;
-  return cachedForUser(services, auth, "badges", async () => {
+  return readThrough(services, auth, "badges", async () => {
     const [items] = await guarded(db, auth.sessionId, [earnedBadgesQuery(db, auth.userId)]);
     return { items };
   });

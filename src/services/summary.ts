@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
-import { readUserCache } from "./user-cache";
+import { readThrough } from "./user-cache";
 
 export const MAX_SUMMARY_DAYS = 93;
 
@@ -86,13 +86,10 @@ export async function getSummary(
   to: string,
 ): Promise<Summary> {
   assertDayRange(from, to);
-  const cached = await readUserCache<Summary>(services, auth, `summary:${from}:${to}`);
-  if (cached.state === "revoked")
-    throw new ApiError("UNAUTHENTICATED", { detail: "This session has ended." });
-  if (cached.state === "hit") return cached.value;
   const { db } = services;
-  const [result] = await guarded(db, auth.sessionId, [
-    db.execute<DayRow>(sql`
+  return readThrough(services, auth, `summary:${from}:${to}`, async () => {
+    const [result] = await guarded(db, auth.sessionId, [
+      db.execute<DayRow>(sql`
       with totals as (
         select local_date, count(*)::int as meals, coalesce(sum(calories), 0)::int as calories,
                coalesce(sum(protein_g), 0)::float8 as protein_g, coalesce(sum(carbs_g), 0)::float8 as carbs_g,
@@ -109,8 +106,7 @@ export async function getSummary(
       left join totals t on t.local_date = d.day::date
       where u.id = ${auth.userId}
       order by d.day`),
-  ]);
-  const summary = toSummary(result.rows);
-  if (cached.state === "miss") cached.store(summary);
-  return summary;
+    ]);
+    return toSummary(result.rows);
+  });
 }

@@ -1,4 +1,5 @@
-import type { Services } from "../types";
+import { sessionEnded } from "../lib/errors";
+import type { AuthContext, Services } from "../types";
 import { revokedSessionKey } from "./revocation";
 
 /**
@@ -88,4 +89,22 @@ export function beginWrite(services: Services, userId: string): Promise<unknown>
 export function endWrite(services: Services, userId: string): void {
   const k = keys(userId);
   services.defer(services.cache.attempt((redis) => redis.decr(k.inflight), undefined));
+}
+
+/**
+ * `name` for the user from the cache when warm (no database), else from `load` (one database round
+ * trip), filling the cache after the response when that is safe.
+ */
+export async function readThrough<T>(
+  services: Services,
+  auth: AuthContext,
+  name: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  const cached = await readUserCache<T>(services, auth, name);
+  if (cached.state === "revoked") throw sessionEnded();
+  if (cached.state === "hit") return cached.value;
+  const fresh = await load();
+  if (cached.state === "miss") cached.store(fresh);
+  return fresh;
 }

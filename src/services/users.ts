@@ -8,6 +8,7 @@ import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards } from "./leaderboard";
 import { type Log, logJson } from "./logs";
 import { markSessionsRevoked } from "./revocation";
+import { asUserWrite } from "./writes";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -87,11 +88,14 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
   if (goals.proteinG !== undefined) changes.goalProteinG = goals.proteinG;
   if (goals.carbsG !== undefined) changes.goalCarbsG = goals.carbsG;
   if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
-  const [[row]] = await guarded(db, auth.sessionId, [
-    db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
-  ]);
-  if (!row) throw notFound();
-  return toUser(row);
+  // A profile write like any other: it moves cached summaries and stats (goals, zone, day start).
+  return asUserWrite(services, auth, async () => {
+    const [[row]] = await guarded(db, auth.sessionId, [
+      db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
+    ]);
+    if (!row) throw notFound();
+    return toUser(row);
+  });
 }
 
 /**

@@ -43,7 +43,7 @@ export const refreshHandler: RouteHandler<typeof refresh, AppEnv> = async (c) =>
   const token = presentedRefreshToken(c, c.req.valid("json")?.refreshToken);
   if (!token) throw new ApiError("UNAUTHENTICATED", { detail: "No refresh token was sent." });
   try {
-    const result = await auth.refresh(c.var, token);
+    const result = await auth.refresh(c.var, token, clientMeta(c));
     setAuthCookies(c, result);
     return c.json(result, 200);
   } catch (err) {
@@ -60,12 +60,12 @@ export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
   const sessionId =
     identity?.sessionId ?? (refreshToken && (await auth.sessionOfRefreshToken(c.var, refreshToken)));
   if (!sessionId) throw new ApiError("UNAUTHENTICATED", { detail: "No valid session to sign out of." });
-  await auth.logout(c.var, sessionId);
+  await auth.logout(c.var, sessionId, clientMeta(c));
   clearAuthCookies(c);
   return c.body(null, 204);
 };
 
 export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> = async (c) => {
-  await auth.changePassword(c.var, c.var.auth, c.req.valid("json"));
+  await auth.changePassword(c.var, c.var.auth, c.req.valid("json"), clientMeta(c));
   return c.body(null, 204);
 };

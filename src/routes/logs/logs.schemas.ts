@@ -25,7 +25,12 @@ const EatenAtSchema = z.iso
     example: "2026-11-26T08:30:00+09:00",
   });
 
-const grams = z.number().min(0).max(1000).nullable();
+const grams = z
+  .number()
+  .min(0)
+  .max(1000)
+  .nullable()
+  .meta({ description: "Grams, kept to 2 decimals (rounded)" });
 
 const logFields = {
   mealType: MealTypeSchema,

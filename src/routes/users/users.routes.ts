@@ -27,6 +27,7 @@ export const ProfilePatchSchema = z
     dayStartHour: DayStartHourSchema.optional(),
     goals: GoalsSchema.partial().strict().optional(),
   })
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one field")
   .meta({ id: "ProfilePatch" });
 
 export const patchMe = createRoute({

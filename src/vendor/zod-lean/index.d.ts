@@ -1,0 +1,2 @@
+export * from "zod";
+export { z, z as default } from "zod";

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { signUp, uniqueEmail, uniqueIp } from "../helpers/factories";
+import { expectProblem } from "../helpers/http";
+import { ACCESS_TTL, api, claimsOf, getMe, sessionIdOf, setCookie } from "./support";
+
+const login = (body: Record<string, unknown>, ip = uniqueIp()) => api("/v1/auth/login", { ip, body });
+
+/** A problem without the members that differ per request. */
+const stable = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
+
+describe("POST /v1/auth/login: happy path", () => {
+  it("answers 200 { user, accessToken, refreshToken, expiresIn } and sets both cookies", async () => {
+    const account = await signUp();
+    const { status, body, response } = await login({ email: account.email, password: account.password });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      user: account.user,
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresIn: ACCESS_TTL,
+    });
+    const cookies = response.headers.getSetCookie();
+    expect(setCookie(cookies, "access_token").value).toBe(body.accessToken);
+    expect(setCookie(cookies, "refresh_token").value).toBe(body.refreshToken);
+    expect(setCookie(cookies, "refresh_token").attributes.path).toBe("/v1/auth");
+    expect((await getMe(body.accessToken)).body).toEqual(account.user);
+  });
+
+  it("opens a new session on each login, leaving the others signed in", async () => {
+    const account = await signUp();
+    const first = await login({ email: account.email, password: account.password });
+    const second = await login({ email: account.email, password: account.password });
+    const sessions = [account.accessToken, first.body.accessToken, second.body.accessToken].map(sessionIdOf);
+    expect(new Set(sessions).size).toBe(3);
+    expect(new Set([account.refreshToken, first.body.refreshToken, second.body.refreshToken]).size).toBe(3);
+    for (const token of [account.accessToken, first.body.accessToken, second.body.accessToken]) {
+      expect((await getMe(token)).status).toBe(200);
+    }
+    expect(claimsOf(second.body.accessToken).sub).toBe(account.user.id);
+  });
+
+  it("matches the email case-insensitively and ignores surrounding spaces", async () => {
+    const account = await signUp({ email: `Mixed-${crypto.randomUUID()}@Example.com` });
+    for (const email of [account.email.toLowerCase(), account.email.toUpperCase(), `\t ${account.email}  `]) {
+      const { status, body } = await login({ email, password: account.password });
+      expect(status).toBe(200);
+      expect(body.user.id).toBe(account.user.id);
+      expect(body.user.email).toBe(account.email);
+    }
+  });
+});
+
+describe("POST /v1/auth/login: wrong credentials", () => {
+  it("gives an unknown email and a wrong password the very same 401", async () => {
+    const account = await signUp();
+    const unknown = await login({ email: uniqueEmail("nobody"), password: account.password });
+    const wrong = await login({ email: account.email, password: `${account.password}!` });
+    const a = await expectProblem(unknown.response, 401);
+    const b = await expectProblem(wrong.response, 401);
+    expect(a.code).toBe("UNAUTHENTICATED");
+    expect(stable(a)).toEqual(stable(b));
+    // Nothing else tells them apart either: no cookies, same headers that matter.
+    expect(unknown.response.headers.getSetCookie()).toEqual([]);
+    expect(wrong.response.headers.getSetCookie()).toEqual([]);
+    expect(unknown.response.headers.get("www-authenticate")).toBe(
+      wrong.response.headers.get("www-authenticate"),
+    );
+  });
+
+  it("is case-sensitive about the password and does not trim it", async () => {
+    const account = await signUp({ password: "Case Sensitive Pass" });
+    for (const password of [
+      "case sensitive pass",
+      "CASE SENSITIVE PASS",
+      " Case Sensitive Pass",
+      "Case Sensitive Pass ",
+    ]) {
+      await expectProblem((await login({ email: account.email, password })).response, 401);
+    }
+    expect((await login({ email: account.email, password: "Case Sensitive Pass" })).status).toBe(200);
+  });
+});
+
+describe("POST /v1/auth/login: invalid input", () => {
+  it.each([
+    ["no email", { password: "whatever-123" }, ["email"]],
+    ["no password", { email: "kim@example.com" }, ["password"]],
+    ["an empty password", { email: "kim@example.com", password: "" }, ["password"]],
+    ["a password over 128 characters", { email: "kim@example.com", password: "p".repeat(129) }, ["password"]],
+    [
+      "an email over 254 characters",
+      { email: `${"a".repeat(64)}@${"b".repeat(190)}.com`, password: "x" },
+      ["email"],
+    ],
+    ["a malformed email", { email: "kim at example.com", password: "whatever-123" }, ["email"]],
+  ])("refuses %s with 400", async (_label, body, paths) => {
+    const problem = await expectProblem((await login(body)).response, 400);
+    expect(problem.code).toBe("INVALID_INPUT");
+    expect(problem.errors?.map((error) => error.path)).toEqual(paths);
+  });
+
+  it("refuses unknown fields", async () => {
+    const account = await signUp();
+    const { response } = await login({ email: account.email, password: account.password, rememberMe: true });
+    const problem = await expectProblem(response, 400);
+    expect(problem.errors?.[0]?.message).toContain("rememberMe");
+  });
+});

@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import {
+  hashPassword,
+  needsRehash,
+  PBKDF2_ITERATIONS,
+  PBKDF2_MAX_ITERATIONS,
+  verifyPassword,
+} from "../../src/lib/password";
+import { signUp } from "../helpers/factories";
+import { expectProblem } from "../helpers/http";
+import { api, cookieFrom, EVIL_ORIGIN, getMe, logIn, sessionIdOf, sql } from "./support";
+
+const NEW_PASSWORD = "a brand new passphrase";
+
+const changePassword = (token: string, body: Record<string, unknown>) =>
+  api("/v1/auth/password", { token, body });
+const login = (email: string, password: string) => api("/v1/auth/login", { body: { email, password } });
+const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+
+const storedHash = async (userId: string) =>
+  (await sql<{ password_hash: string }>("select password_hash from users where id = $1", [userId]))[0]!
+    .password_hash;
+
+describe("password hashing", () => {
+  it("stays within what production Workers allow (PBKDF2 at most 100,000 iterations)", () => {
+    expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(100_000);
+    expect(PBKDF2_MAX_ITERATIONS).toBeLessThanOrEqual(100_000);
+    expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(PBKDF2_MAX_ITERATIONS);
+  });
+
+  it("stores PBKDF2-SHA-256 with its parameters and a per-user salt, never the password", async () => {
+    const a = await signUp();
+    const b = await signUp();
+    const [hashA, hashB] = [await storedHash(a.user.id), await storedHash(b.user.id)];
+    const format = new RegExp(
+      `^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$[A-Za-z0-9+/]{22}==\\$[A-Za-z0-9+/]{43}=$`,
+    );
+    expect(hashA).toMatch(format);
+    expect(hashB).toMatch(format);
+    expect(hashA).not.toContain(a.password);
+    // The same password, two different salts and hashes.
+    expect(a.password).toBe(b.password);
+    expect(hashA.split("$")[2]).not.toBe(hashB.split("$")[2]);
+    expect(hashA.split("$")[3]).not.toBe(hashB.split("$")[3]);
+  });
+
+  it("verifies and flags old parameters for an upgrade (needsRehash)", async () => {
+    const current = await hashPassword("pass phrase 1");
+    const old = await hashPassword("pass phrase 1", 1_000);
+    expect(await verifyPassword("pass phrase 1", current)).toBe(true);
+    expect(await verifyPassword("pass phrase 1", old)).toBe(true);
+    expect(await verifyPassword("pass phrase 2", old)).toBe(false);
+    expect(await verifyPassword("pass phrase 1", undefined)).toBe(false);
+    expect(needsRehash(current)).toBe(false);
+    expect(needsRehash(old)).toBe(true);
+    expect(needsRehash("bcrypt$2b$10$whatever")).toBe(true);
+  });
+
+  it("upgrades a hash made with old parameters at the next login", async () => {
+    const account = await signUp();
+    const old = await hashPassword(account.password, 1_000);
+    await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+    const upgraded = await storedHash(account.user.id);
+    expect(upgraded).not.toBe(old);
+    expect(upgraded.startsWith(`pbkdf2-sha256$${PBKDF2_ITERATIONS}$`)).toBe(true);
+    expect(needsRehash(upgraded)).toBe(false);
+    // And the upgraded hash still verifies the same password (and only it).
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+    await expectProblem((await login(account.email, "not the password")).response, 401);
+  });
+
+  it("refuses a stored hash asking for more iterations than Workers allow (no CPU-exhaustion)", async () => {
+    const account = await signUp();
+    const [, , salt, hash] = (await storedHash(account.user.id)).split("$");
+    await sql("update users set password_hash = $1 where id = $2", [
+      `pbkdf2-sha256$${PBKDF2_MAX_ITERATIONS + 1}$${salt}$${hash}`,
+      account.user.id,
+    ]);
+    await expectProblem((await login(account.email, account.password)).response, 401);
+  });
+});
+
+describe("POST /v1/auth/password: happy path", () => {
+  it("answers 204; the old password no longer logs in and the new one does", async () => {
+    const account = await signUp();
+    const { status, body } = await changePassword(account.accessToken, {
+      currentPassword: account.password,
+      newPassword: NEW_PASSWORD,
+    });
+    expect(status).toBe(204);
+    expect(body).toBeUndefined();
+    const old = await login(account.email, account.password);
+    expect((await expectProblem(old.response, 401)).code).toBe("UNAUTHENTICATED");
+    expect((await logIn(account.email, NEW_PASSWORD)).user.id).toBe(account.user.id);
+  });
+
+  it("ends every other session (access and refresh tokens) and keeps the current one", async () => {
+    const account = await signUp();
+    const laptop = await logIn(account.email, account.password);
+    const phone = await logIn(account.email, account.password);
+    const { status } = await changePassword(account.accessToken, {
+      currentPassword: account.password,
+      newPassword: NEW_PASSWORD,
+    });
+    expect(status).toBe(204);
+    for (const other of [laptop, phone]) {
+      await expectProblem((await getMe(other.accessToken)).response, 401);
+      await expectProblem((await refresh(other.refreshToken)).response, 401);
+    }
+    // The session that changed the password goes on, both tokens.
+    expect((await getMe(account.accessToken)).status).toBe(200);
+    const renewed = await refresh(account.refreshToken);
+    expect(renewed.status).toBe(200);
+    expect(sessionIdOf(renewed.body.accessToken)).toBe(sessionIdOf(account.accessToken));
+    // The export shows the two other sessions as revoked.
+    const exported = await api("/v1/users/me/export", { token: renewed.body.accessToken });
+    const revoked = exported.body.sessions.filter(
+      (session: { revokedAt: string | null }) => session.revokedAt,
+    );
+    expect(revoked.map((session: { id: string }) => session.id).sort()).toEqual(
+      [sessionIdOf(laptop.accessToken), sessionIdOf(phone.accessToken)].sort(),
+    );
+  });
+
+  it("works from the access cookie (same origin)", async () => {
+    const account = await signUp();
+    const { status } = await api("/v1/auth/password", {
+      cookie: cookieFrom(account.cookies, "access_token"),
+      body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
+    });
+    expect(status).toBe(204);
+    expect((await logIn(account.email, NEW_PASSWORD)).user.id).toBe(account.user.id);
+  });
+
+  it("changes only the caller's password, never another user's", async () => {
+    const a = await signUp();
+    const b = await signUp({ password: a.password });
+    expect(
+      (await changePassword(b.accessToken, { currentPassword: a.password, newPassword: NEW_PASSWORD }))
+        .status,
+    ).toBe(204);
+    expect((await logIn(a.email, a.password)).user.id).toBe(a.user.id);
+    expect((await getMe(a.accessToken)).status).toBe(200);
+    await expectProblem((await login(a.email, NEW_PASSWORD)).response, 401);
+    expect((await logIn(b.email, NEW_PASSWORD)).user.id).toBe(b.user.id);
+  });
+});
+
+describe("POST /v1/auth/password: errors", () => {
+  it("answers 403 for a wrong current password and changes nothing", async () => {
+    const account = await signUp();
+    const other = await logIn(account.email, account.password);
+    const { response } = await changePassword(account.accessToken, {
+      currentPassword: "not my password",
+      newPassword: NEW_PASSWORD,
+    });
+    expect((await expectProblem(response, 403)).code).toBe("FORBIDDEN");
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+    await expectProblem((await login(account.email, NEW_PASSWORD)).response, 401);
+    expect((await getMe(other.accessToken)).status).toBe(200);
+  });
+
+  it.each([
+    ["a new password under 8 characters", { newPassword: "short" }, "newPassword"],
+    ["a new password over 128 characters", { newPassword: "n".repeat(129) }, "newPassword"],
+    ["a new password of only whitespace", { newPassword: "          " }, "newPassword"],
+    ["no current password", { currentPassword: undefined }, "currentPassword"],
+    ["a current password over 128 characters", { currentPassword: "c".repeat(129) }, "currentPassword"],
+  ])("refuses %s with 400", async (_label, overrides, path) => {
+    const account = await signUp();
+    const body = { currentPassword: account.password, newPassword: NEW_PASSWORD, ...overrides };
+    const problem = await expectProblem((await changePassword(account.accessToken, body)).response, 400);
+    expect(problem.errors?.map((error) => error.path)).toEqual([path]);
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+  });
+
+  it("refuses unknown fields", async () => {
+    const account = await signUp();
+    const { response } = await changePassword(account.accessToken, {
+      currentPassword: account.password,
+      newPassword: NEW_PASSWORD,
+      userId: account.user.id,
+    });
+    await expectProblem(response, 400);
+  });
+
+  it("answers 401 without a token, or from a session that has ended", async () => {
+    const account = await signUp();
+    const anonymous = await api("/v1/auth/password", {
+      body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
+    });
+    await expectProblem(anonymous.response, 401);
+    expect((await api("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(204);
+    const ended = await changePassword(account.accessToken, {
+      currentPassword: account.password,
+      newPassword: NEW_PASSWORD,
+    });
+    await expectProblem(ended.response, 401);
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+  });
+
+  it("refuses a cookie-authenticated change from a foreign origin (CSRF)", async () => {
+    const account = await signUp();
+    const { response } = await api("/v1/auth/password", {
+      cookie: cookieFrom(account.cookies, "access_token"),
+      origin: EVIL_ORIGIN,
+      body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
+    });
+    expect((await expectProblem(response, 403)).code).toBe("FORBIDDEN");
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+  });
+});

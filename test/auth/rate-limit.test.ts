@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PASSWORD, signUp, uniqueEmail, uniqueIp } from "../helpers/factories";
+import { expectProblem } from "../helpers/http";
+import {
+  api,
+  awayFromWindowEdge,
+  embeddedRedis,
+  eventually,
+  expectRateLimited,
+  getMe,
+  logIn,
+  redisCommand,
+  signUpFrom,
+} from "./support";
+
+// wrangler.toml [vars] and src/services/rate-limit.ts.
+const LOGIN_FAILURES = { limit: 10, window: 15 * 60 };
+const AUTH_PER_IP = { limit: 60, window: 60 };
+const SIGNUPS_PER_IP = { limit: 20, window: 60 * 60 };
+const REFRESH_PER_SESSION = { limit: 10, window: 60 };
+
+const login = (email: string, password: string, ip = uniqueIp()) =>
+  api("/v1/auth/login", { ip, body: { email, password } });
+
+/** Runs `count` calls of `make`, `batch` at a time; returns the statuses in order. */
+async function statusesOf(count: number, batch: number, make: (i: number) => Promise<{ status: number }>) {
+  const statuses: number[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const size = Math.min(batch, count - start);
+    const results = await Promise.all(Array.from({ length: size }, (_, k) => make(start + k)));
+    statuses.push(...results.map((result) => result.status));
+  }
+  return statuses;
+}
+
+describe("failed logins: 10 per email per 15 minutes", () => {
+  it("answers the 11th attempt with 429 even with the right password", async () => {
+    const account = await signUp();
+    await awayFromWindowEdge(LOGIN_FAILURES.window, 5_000);
+    // Each attempt from its own address, with the email spelled differently: the count is per account.
+    const spellings = [account.email, account.email.toUpperCase(), `  ${account.email} `];
+    for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
+      const { response } = await login(spellings[i % spellings.length]!, `wrong password ${i}`);
+      await expectProblem(response, 401);
+    }
+    const locked = await login(account.email, account.password);
+    const problem = await expectRateLimited(locked.response, LOGIN_FAILURES.limit, LOGIN_FAILURES.window);
+    expect(problem.detail).toMatch(/sign-ins/);
+    expect(locked.response.headers.getSetCookie()).toEqual([]);
+    // Still locked on the next try, from yet another address.
+    await expectRateLimited((await login(account.email, account.password)).response, 10, 900);
+  });
+
+  it("locks only that account: another account, from the same address, signs in", async () => {
+    const ip = uniqueIp();
+    const locked = await signUp();
+    const other = await signUp();
+    await awayFromWindowEdge(LOGIN_FAILURES.window, 5_000);
+    for (let i = 0; i <= LOGIN_FAILURES.limit; i++) await login(locked.email, "wrong password", ip);
+    await expectRateLimited((await login(locked.email, locked.password, ip)).response, 10, 900);
+    expect((await login(other.email, other.password, ip)).status).toBe(200);
+    // And the locked account's existing sessions are untouched.
+    expect((await getMe(locked.accessToken)).status).toBe(200);
+  });
+
+  it("counts unknown emails the same way (no hint that the account does not exist)", async () => {
+    const email = uniqueEmail("ghost");
+    await awayFromWindowEdge(LOGIN_FAILURES.window, 5_000);
+    for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
+      await expectProblem((await login(email, "whatever password")).response, 401);
+    }
+    await expectRateLimited((await login(email, "whatever password")).response, 10, 900);
+  });
+
+  // Each attempt is counted atomically before the password is checked, so guesses sent at the same
+  // time cannot outrun the limit.
+  it("holds under parallel attempts: of 30 simultaneous wrong passwords, at most 10 are checked", async () => {
+    const account = await signUp();
+    await awayFromWindowEdge(LOGIN_FAILURES.window, 5_000);
+    const statuses = await statusesOf(30, 30, (i) => login(account.email, `parallel guess ${i}`));
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(LOGIN_FAILURES.limit);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(
+      30 - LOGIN_FAILURES.limit,
+    );
+  });
+
+  it("resets the count after a successful login", async () => {
+    const account = await signUp();
+    await awayFromWindowEdge(LOGIN_FAILURES.window, 5_000);
+    for (let i = 0; i < LOGIN_FAILURES.limit - 1; i++) await login(account.email, "wrong password");
+    expect((await login(account.email, account.password)).status).toBe(200);
+    // The reset is deferred past the response (waitUntil): wait for it, not for a fixed time.
+    const key = `rl:loginFailures:${account.email.toLowerCase()}:*`;
+    await eventually(async () => ((await redisCommand("KEYS", key)) as string[]).length === 0);
+    for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
+      await expectProblem((await login(account.email, `wrong again ${i}`)).response, 401);
+    }
+    await expectRateLimited((await login(account.email, account.password)).response, 10, 900);
+  });
+});
+
+describe("auth routes: 60 per IP per minute", () => {
+  it("answers the 61st request from one address with 429; another address is unaffected", async () => {
+    const account = await signUp();
+    const ip = uniqueIp();
+    await awayFromWindowEdge(AUTH_PER_IP.window, 5_000);
+    const statuses = await statusesOf(AUTH_PER_IP.limit, 10, () =>
+      login(uniqueEmail("probe"), "wrong password", ip),
+    );
+    expect(statuses.every((status) => status === 401)).toBe(true);
+    const blocked = await login(account.email, account.password, ip);
+    const problem = await expectRateLimited(blocked.response, AUTH_PER_IP.limit, AUTH_PER_IP.window);
+    expect(problem.detail).toMatch(/address/);
+    expect((await login(account.email, account.password, uniqueIp())).status).toBe(200);
+  });
+
+  // API.md: "auth routes 60 per IP per minute": refresh (and logout, password, signup) count too.
+  it("counts /v1/auth/refresh as an auth route too", async () => {
+    const account = await signUp();
+    const ip = uniqueIp();
+    await awayFromWindowEdge(AUTH_PER_IP.window, 5_000);
+    await statusesOf(AUTH_PER_IP.limit, 10, () => login(uniqueEmail("probe"), "wrong password", ip));
+    const refreshed = await api("/v1/auth/refresh", { ip, body: { refreshToken: account.refreshToken } });
+    await expectRateLimited(refreshed.response, AUTH_PER_IP.limit, AUTH_PER_IP.window);
+  });
+});
+
+describe("signups: 20 per IP per hour", () => {
+  it("answers the 21st signup from one address with 429; another address may sign up", async () => {
+    const ip = uniqueIp();
+    await awayFromWindowEdge(SIGNUPS_PER_IP.window, 5_000);
+    const statuses = await statusesOf(SIGNUPS_PER_IP.limit, 5, () =>
+      api("/v1/auth/signup", {
+        ip,
+        body: { email: uniqueEmail("bulk"), password: DEFAULT_PASSWORD, displayName: "Bulk" },
+      }),
+    );
+    expect(statuses).toEqual(Array(SIGNUPS_PER_IP.limit).fill(201));
+    const email = uniqueEmail("late");
+    const body = { email, password: DEFAULT_PASSWORD, displayName: "Late" };
+    const blocked = await api("/v1/auth/signup", { ip, body });
+    await expectRateLimited(blocked.response, SIGNUPS_PER_IP.limit, SIGNUPS_PER_IP.window);
+    // Refused before anything was created: the email is still free.
+    const elsewhere = await api("/v1/auth/signup", { ip: uniqueIp(), body });
+    expect(elsewhere.status).toBe(201);
+  });
+});
+
+describe("refresh: 10 per session per minute", () => {
+  it("answers the 11th refresh of one session with 429 and leaves the session alive", async () => {
+    const account = await signUpFrom(uniqueIp());
+    const other = await logIn(account.email, account.password);
+    await awayFromWindowEdge(REFRESH_PER_SESSION.window, 3_000);
+    let token = account.refreshToken;
+    let accessToken = account.accessToken;
+    for (let i = 0; i < REFRESH_PER_SESSION.limit; i++) {
+      const { status, body } = await api("/v1/auth/refresh", { body: { refreshToken: token } });
+      expect(status).toBe(200);
+      token = body.refreshToken;
+      accessToken = body.accessToken;
+    }
+    const blocked = await api("/v1/auth/refresh", { body: { refreshToken: token } });
+    await expectRateLimited(blocked.response, REFRESH_PER_SESSION.limit, REFRESH_PER_SESSION.window);
+    // The refusal came before the rotation: nothing was revoked.
+    expect((await getMe(accessToken)).status).toBe(200);
+    // The limit is per session: the user's other session refreshes freely.
+    expect((await api("/v1/auth/refresh", { body: { refreshToken: other.refreshToken } })).status).toBe(200);
+  });
+});

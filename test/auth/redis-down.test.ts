@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { uniqueEmail, uniqueIp } from "../helpers/factories";
+import { expectProblem } from "../helpers/http";
+import { api, jsonInit, withBindings } from "./support";
+
+// A port nothing listens on: Redis "down" exactly as a refused connection.
+const redisDown = withBindings({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
+
+const json = async (response: Response) => (await response.json()) as any;
+
+describe("rate limits with Redis down", () => {
+  let warn: MockInstance<typeof console.warn>;
+  const outageLines = () =>
+    warn.mock.calls
+      .map((args) => String(args[0]))
+      .filter((text) => text.includes("redis unavailable"))
+      .map((text) => JSON.parse(text) as { level: string; message: string });
+
+  beforeEach(async () => {
+    // The outage tracker is per isolate: make sure it starts from "Redis is up".
+    await api("/v1/auth/login", { body: { email: uniqueEmail("warmup"), password: "whatever password" } });
+    warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  });
+  afterEach(async () => {
+    warn.mockRestore();
+    // Back to "up" for whatever runs next in this isolate.
+    await api("/v1/auth/login", { body: { email: uniqueEmail("cooldown"), password: "whatever password" } });
+  });
+
+  it("serves every auth request (fails open) and logs the outage once, as a warning", async () => {
+    const ip = uniqueIp();
+    const email = uniqueEmail("open");
+    const password = "fail open password";
+    const signup = await redisDown(
+      "/v1/auth/signup",
+      jsonInit({ email, password, displayName: "Open" }, { headers: { "CF-Connecting-IP": ip } }),
+    );
+    expect(signup.status).toBe(201);
+    const account = await json(signup);
+
+    // Well past the failed-login limit: never 429, since nothing can be counted.
+    for (let i = 0; i < 12; i++) {
+      const failed = await redisDown("/v1/auth/login", jsonInit({ email, password: `wrong ${i}` }));
+      await expectProblem(failed, 401);
+    }
+    const login = await redisDown("/v1/auth/login", jsonInit({ email, password }));
+    expect(login.status).toBe(200);
+    const session = await json(login);
+
+    const refreshed = await redisDown("/v1/auth/refresh", jsonInit({ refreshToken: session.refreshToken }));
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = await json(refreshed);
+    const me = await redisDown("/v1/users/me", { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
+    expect((await json(me)).id).toBe(account.user.id);
+
+    // Revocation does not depend on Redis: logout takes effect at once.
+    const out = await redisDown("/v1/auth/logout", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    expect(out.status).toBe(204);
+    const after = await redisDown("/v1/users/me", { headers: { Authorization: `Bearer ${accessToken}` } });
+    await expectProblem(after, 401);
+
+    const lines = outageLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe("warn");
+    // console.error stays silent (test/setup.ts fails the test otherwise).
+  });
+});
