@@ -77,7 +77,10 @@ export class ApiError extends Error {
     // An unknown-keys issue sits on the parent object; name each unknown field instead.
     const errors = error.issues.flatMap((issue) =>
       issue.code === "unrecognized_keys"
-        ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: `Unrecognized key: "${key}"` }))
+        ? issue.keys.map((key) => ({
+            path: pathOf([...issue.path, key]),
+            message: `Unrecognized key: "${key}"`,
+          }))
         : [{ path: pathOf(issue.path), message: issue.message }],
     );
     return new ApiError("INVALID_INPUT", {

@@ -4,7 +4,6 @@ import { expectProblem } from "../helpers/http";
 import {
   api,
   awayFromWindowEdge,
-  embeddedRedis,
   eventually,
   expectRateLimited,
   getMe,

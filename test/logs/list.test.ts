@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { expectConsoleError } from "../helpers/console";
 import {
   allPages,
   base64UrlJson,

@@ -1,0 +1,314 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SignedUp } from "../helpers/factories";
+import { expectProblem } from "../helpers/http";
+import {
+  api,
+  apiWith,
+  awayFromMidnight,
+  type Board,
+  boardExists,
+  boardOrder,
+  createChallenge,
+  deleteBoard,
+  embeddedRedis,
+  eventually,
+  join,
+  leaderboardOf,
+  leaderboardRaw,
+  leave,
+  logMeal,
+  newUser,
+  onDay,
+  REDIS_DOWN,
+  redisBackUp,
+  sleep,
+  unknownId,
+  watchWarnings,
+} from "./support";
+
+/** A known bug of the Redis path: the embedded in-memory Redis never serves boards, so it passes there. */
+const failsWithRealRedis = embeddedRedis() ? it : it.fails;
+
+type Players = Record<"a" | "b" | "c" | "d" | "e", SignedUp>;
+
+/** Logs one meal on each of `days` (offsets from today). */
+async function logDays(player: SignedUp, days: number[]) {
+  for (const day of days) await logMeal(player.accessToken, { eatenAt: onDay(day) });
+}
+
+/**
+ * A log_days (target 3) challenge with five players who joined in the order a, b, c, d, e:
+ * a completes first, c completes later, b and d reach 2 (tie: b joined first), e has nothing.
+ * Expected ranking: a, c, b, d, e.
+ */
+async function rankedChallenge() {
+  const players = {} as Players;
+  for (const name of ["a", "b", "c", "d", "e"] as const) {
+    players[name] = await newUser({ displayName: `Player ${name.toUpperCase()}` });
+  }
+  const challenge = await createChallenge(players.a.accessToken, { rule: { type: "log_days", target: 3 } });
+  for (const name of ["a", "b", "c", "d", "e"] as const) await join(players[name].accessToken, challenge.id);
+  await logDays(players.a, [-3, -2, -1]);
+  await logDays(players.b, [-2, -1]);
+  await logDays(players.c, [-3, -2]);
+  await logDays(players.d, [-2, -1]);
+  await logDays(players.c, [-1]);
+  const expected = ["a", "c", "b", "d", "e"].map((name) => players[name as keyof Players].user.id);
+  return { players, challenge, expected };
+}
+
+/** The checks every reading of the ranked challenge must pass, wherever the board came from. */
+function expectRanked(board: Board, players: Players, expected: string[]) {
+  expect(boardOrder(board)).toEqual(expected);
+  expect(board.items.map((item) => item.rank)).toEqual([1, 2, 3, 4, 5]);
+  expect(board.items.map((item) => item.current)).toEqual([3, 3, 2, 2, 0]);
+  const [first, second, ...rest] = board.items;
+  expect(first!.completedAt).toEqual(expect.any(String));
+  expect(second!.completedAt).toEqual(expect.any(String));
+  expect(Date.parse(first!.completedAt!)).toBeLessThan(Date.parse(second!.completedAt!));
+  for (const item of rest) expect(item.completedAt).toBeNull();
+  expect(board.items[0]!.user.displayName).toBe(players.a.user.displayName);
+}
+
+/** Waits until the Worker has rebuilt the board in Redis after a database read. */
+async function warm(token: string, challengeId: string) {
+  await leaderboardOf(token, challengeId);
+  await eventually(async () => expect(await boardExists(challengeId)).toBe(true));
+}
+
+describe("leaderboard", () => {
+  beforeEach(() => awayFromMidnight());
+
+  it("ranks completed first (earlier first), then current, then join time; `me` even outside the top", async () => {
+    const { players, challenge, expected } = await rankedChallenge();
+    const outsider = await newUser();
+
+    // Cold (from PostgreSQL), then warm (from Redis): the same answers.
+    for (const source of ["database", "redis"]) {
+      if (source === "redis")
+        await eventually(async () => expect(await boardExists(challenge.id)).toBe(true));
+      const full = await leaderboardOf(players.b.accessToken, challenge.id);
+      expectRanked(full, players, expected);
+      expect(full.me).toEqual({ rank: 3, current: 2, completedAt: null });
+
+      const top1 = await leaderboardOf(players.e.accessToken, challenge.id, 1);
+      expect(boardOrder(top1)).toEqual([players.a.user.id]);
+      expect(top1.me).toEqual({ rank: 5, current: 0, completedAt: null });
+
+      const leader = await leaderboardOf(players.a.accessToken, challenge.id, 2);
+      expect(boardOrder(leader)).toEqual(expected.slice(0, 2));
+      expect(leader.me).toEqual({ rank: 1, current: 3, completedAt: full.items[0]!.completedAt });
+
+      const stranger = await leaderboardOf(outsider.accessToken, challenge.id);
+      expect(boardOrder(stranger)).toEqual(expected);
+      expect(stranger.me).toBeNull();
+    }
+  });
+
+  it("entries show only rank, the user's id and display name, current and completedAt", async () => {
+    const { players, challenge } = await rankedChallenge();
+    const { body } = await api(`/v1/challenges/${challenge.id}/leaderboard`, {
+      token: players.b.accessToken,
+    });
+    expect(Object.keys(body).sort()).toEqual(["items", "me"]);
+    for (const item of body.items) {
+      expect(Object.keys(item).sort()).toEqual(["completedAt", "current", "rank", "user"]);
+      expect(Object.keys(item.user).sort()).toEqual(["displayName", "id"]);
+    }
+    expect(Object.keys(body.me).sort()).toEqual(["completedAt", "current", "rank"]);
+    const text = JSON.stringify(body);
+    for (const player of Object.values(players)) expect(text).not.toContain(player.email);
+  });
+
+  it("moves players after writes (polling: the board is updated after the response)", async () => {
+    const { players, challenge, expected } = await rankedChallenge();
+    await warm(players.a.accessToken, challenge.id);
+
+    // d completes: third, ahead of b.
+    await logDays(players.d, [-3]);
+    const [a, c, b, d, e] = expected;
+    await eventually(async () =>
+      expect(boardOrder(await leaderboardOf(players.a.accessToken, challenge.id))).toEqual([a, c, d, b, e]),
+    );
+    // e moves above nobody with 1, then leaves the board.
+    await logDays(players.e, [-1]);
+    await eventually(async () => {
+      const board = await leaderboardOf(players.e.accessToken, challenge.id);
+      expect(board.me).toEqual({ rank: 5, current: 1, completedAt: null });
+    });
+    expect((await leave(players.e.accessToken, challenge.id)).status).toBe(204);
+    await eventually(async () => {
+      const board = await leaderboardOf(players.e.accessToken, challenge.id);
+      expect(boardOrder(board)).toEqual([a, c, d, b]);
+      expect(board.me).toBeNull();
+    });
+    // b loses a day: still behind d (d completed), 1 now.
+    const { body: logs } = await api("/v1/logs?limit=100", { token: players.b.accessToken });
+    expect(
+      (await api(`/v1/logs/${logs.items[0].id}`, { method: "DELETE", token: players.b.accessToken })).status,
+    ).toBe(204);
+    await eventually(async () => {
+      const board = await leaderboardOf(players.b.accessToken, challenge.id);
+      expect(board.me).toEqual({ rank: 4, current: 1, completedAt: null });
+    });
+
+    // The database agrees: the board rebuilt from it ranks the same.
+    const warmBoard = await leaderboardOf(players.a.accessToken, challenge.id);
+    await deleteBoard(challenge.id);
+    expect(await leaderboardOf(players.a.accessToken, challenge.id)).toEqual(warmBoard);
+  });
+
+  it("ties on current are ordered by join time (joins a second apart, in reverse signup order)", async () => {
+    const x = await newUser({ displayName: "X" });
+    const y = await newUser({ displayName: "Y" });
+    const z = await newUser({ displayName: "Z" });
+    const challenge = await createChallenge(x.accessToken, { rule: { type: "meal_count", target: 5 } });
+    for (const player of [z, y, x]) {
+      await join(player.accessToken, challenge.id);
+      await sleep(1100);
+    }
+    for (const player of [x, y, z]) await logMeal(player.accessToken);
+    const expected = [z, y, x].map((player) => player.user.id);
+    expect(boardOrder(await leaderboardOf(x.accessToken, challenge.id))).toEqual(expected);
+    await eventually(async () => expect(await boardExists(challenge.id)).toBe(true));
+    expect(boardOrder(await leaderboardOf(x.accessToken, challenge.id))).toEqual(expected);
+  });
+
+  // BUG (src/services/leaderboard.ts leaderboardScore): the Redis score keeps the join time in whole
+  // seconds, so players who tie on `current` and joined within the same second get equal scores and
+  // Redis orders them by user id (signup order), while the database (and API.md) orders them by join
+  // time. Only the board served from Redis is wrong; the in-memory Redis of the embedded stack never
+  // serves boards (see the report), so there the test passes.
+  failsWithRealRedis(
+    "ties on current are ordered by join time, also for joins within the same second",
+    async () => {
+      const x = await newUser({ displayName: "X" });
+      const y = await newUser({ displayName: "Y" });
+      const z = await newUser({ displayName: "Z" });
+      // Ids are time-ordered: x < y < z. They join in the opposite order, quickly.
+      expect([x.user.id, y.user.id, z.user.id]).toEqual([x.user.id, y.user.id, z.user.id].sort());
+      let challengeId = "";
+      for (let attempt = 0; attempt < 3 && !challengeId; attempt++) {
+        const challenge = await createChallenge(x.accessToken, { rule: { type: "meal_count", target: 5 } });
+        await sleep(1000 - (Date.now() % 1000) + 5); // the start of a second
+        for (const player of [z, y, x]) await join(player.accessToken, challenge.id);
+        const joinedAt = await Promise.all(
+          [z, y, x].map(async (player) => {
+            const { body } = await api("/v1/users/me/export", { token: player.accessToken });
+            return body.challengesJoined.find((entry: any) => entry.challengeId === challenge.id)
+              .joinedAt as string;
+          }),
+        );
+        const seconds = new Set(joinedAt.map((at) => Math.floor(Date.parse(at) / 1000)));
+        if (seconds.size === 1) challengeId = challenge.id;
+        else for (const player of [z, y, x]) await leave(player.accessToken, challenge.id);
+      }
+      expect(challengeId, "could not make three joins within one second").not.toBe("");
+      const expected = [z, y, x].map((player) => player.user.id);
+      expect(boardOrder(await leaderboardOf(x.accessToken, challengeId)), "from the database").toEqual(
+        expected,
+      );
+      await eventually(async () => expect(await boardExists(challengeId)).toBe(true));
+      const fromRedis = await leaderboardOf(x.accessToken, challengeId);
+      expect(boardOrder(fromRedis), "from Redis").toEqual(expected);
+      expect((await leaderboardOf(z.accessToken, challengeId)).me?.rank).toBe(1);
+    },
+  );
+
+  describe("with Redis down", () => {
+    let warnings: ReturnType<typeof watchWarnings>;
+    let anyToken = "";
+    beforeEach(() => {
+      warnings = watchWarnings();
+    });
+    afterEach(async () => {
+      warnings.restore();
+      if (anyToken) await redisBackUp(anyToken);
+    });
+
+    it("computes the same ranking from PostgreSQL, warns once (no error); the board is right again once Redis is back", async () => {
+      const { players, challenge, expected } = await rankedChallenge();
+      anyToken = players.a.accessToken;
+      await redisBackUp(anyToken);
+      await warm(players.a.accessToken, challenge.id);
+      const before = warnings.outageWarnings().length;
+
+      const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+        token: players.b.accessToken,
+      });
+      expect(down.status).toBe(200);
+      expectRanked(down.body, players, expected);
+      expect(down.body.me).toEqual({ rank: 3, current: 2, completedAt: null });
+      const limited = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard?limit=1`, {
+        token: players.e.accessToken,
+      });
+      expect(boardOrder(limited.body)).toEqual(expected.slice(0, 1));
+      expect(limited.body.me).toEqual({ rank: 5, current: 0, completedAt: null });
+      await sleep(50); // let the deferred (failing) rebuild run
+      expect(warnings.outageWarnings().length - before).toBe(1);
+
+      // Redis back: the board it serves is the same.
+      await redisBackUp(anyToken);
+      const back = await leaderboardOf(players.b.accessToken, challenge.id);
+      expect(back).toEqual(down.body);
+
+      // A rebuild (the keys gone) ranks the same, from the database and then from Redis again.
+      await deleteBoard(challenge.id);
+      expect(await leaderboardOf(players.b.accessToken, challenge.id)).toEqual(down.body);
+      await eventually(async () => expect(await boardExists(challenge.id)).toBe(true));
+      expect(await leaderboardOf(players.b.accessToken, challenge.id)).toEqual(down.body);
+    });
+
+    // BUG (src/services/leaderboard.ts updateLeaderboards / readLeaderboard): a log write made while
+    // Redis is unreachable commits to PostgreSQL but its board update is dropped (cache.attempt
+    // swallows the failure); the board that was in Redis before the outage is still there afterwards
+    // (TTL 1 h) and is served as is, so the player who progressed during the outage keeps the old
+    // rank until the key expires. Nothing marks the board stale when Redis comes back.
+    failsWithRealRedis(
+      "progress written while Redis is down shows on the board once Redis is back",
+      async () => {
+        const { players, challenge, expected } = await rankedChallenge();
+        anyToken = players.a.accessToken;
+        await redisBackUp(anyToken);
+        await warm(players.a.accessToken, challenge.id);
+
+        // e completes while Redis is down: the write succeeds (PostgreSQL is the source of truth).
+        for (const day of [-3, -2, -1]) {
+          const write = await apiWith(REDIS_DOWN, "/v1/logs", {
+            token: players.e.accessToken,
+            body: { mealType: "lunch", eatenAt: onDay(day), title: "Offline lunch" },
+          });
+          expect(write.status).toBe(201);
+        }
+        const [a, c, b, d, e] = expected;
+        const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+          token: players.e.accessToken,
+        });
+        expect(boardOrder(down.body)).toEqual([a, c, e, b, d]);
+        expect(down.body.me).toMatchObject({ rank: 3, current: 3 });
+
+        await redisBackUp(anyToken);
+        await eventually(async () => {
+          const board = await leaderboardOf(players.e.accessToken, challenge.id);
+          expect(boardOrder(board)).toEqual([a, c, e, b, d]);
+          expect(board.me).toMatchObject({ rank: 3, current: 3 });
+        });
+      },
+    );
+  });
+
+  it("unknown challenge 404; limit outside 1..100 is 400", async () => {
+    const u = await newUser();
+    await expectProblem((await leaderboardRaw(u.accessToken, unknownId())).response, 404);
+    await expectProblem((await leaderboardRaw(u.accessToken, "nope")).response, 404);
+    const challenge = await createChallenge(u.accessToken);
+    await expectProblem((await leaderboardRaw(u.accessToken, challenge.id, 0)).response, 400);
+    await expectProblem((await leaderboardRaw(u.accessToken, challenge.id, 101)).response, 400);
+    await expectProblem(
+      (await api(`/v1/challenges/${challenge.id}/leaderboard?limit=x`, { token: u.accessToken })).response,
+      400,
+    );
+    // An empty board.
+    expect(await leaderboardOf(u.accessToken, challenge.id)).toEqual({ items: [], me: null });
+  });
+});
