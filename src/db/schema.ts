@@ -230,3 +230,16 @@ export const writeEvents = pgTable(
     index("write_events_created_at_idx").on(table.createdAt),
   ],
 );
+
+/**
+ * Each user's writes in the current minute (API.md: writes 120 per user per minute). Counted by
+ * consume_write_quota() inside the write's own batch, so the limit costs no extra round trip and a
+ * refused write leaves nothing behind, not even its count.
+ */
+export const writeQuota = pgTable("write_quota", {
+  userId: uuid("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
+  count: integer("count").notNull(),
+});

@@ -10,6 +10,7 @@ import { accessLog } from "../middleware/access-log";
 import { corsAllowlist } from "../middleware/cors";
 import { jsonBody } from "../middleware/json-body";
 import { services } from "../middleware/services";
+import { WRITE_QUOTA_SQLSTATE } from "../services/writes";
 import type { AppEnv } from "../types";
 import {
   ApiError,
@@ -32,8 +33,19 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof HTTPException && err.status < 500) {
     return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
   }
-  if (sqlState(err) === SESSION_ENDED_SQLSTATE) {
-    return sessionEnded();
+  const state = sqlState(err);
+  if (state === SESSION_ENDED_SQLSTATE) return sessionEnded();
+  if (state === WRITE_QUOTA_SQLSTATE) {
+    const resetSeconds = Math.max(1, Number((err as { detail?: string }).detail ?? 60) || 60);
+    return new ApiError("RATE_LIMITED", {
+      detail: `Too many writes. Try again in ${resetSeconds} s.`,
+      headers: {
+        "Retry-After": String(resetSeconds),
+        "RateLimit-Limit": String(c.var.config.rateLimits.writesPerUser),
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": String(resetSeconds),
+      },
+    });
   }
   if (isDatabaseUnavailable(err)) {
     logger.warn("database unavailable", { route: c.req.routePath, err });

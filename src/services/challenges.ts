@@ -15,7 +15,7 @@ import {
 } from "./leaderboard";
 import type { WriteEvent } from "./logs";
 import { publishProgress } from "./logs";
-import { asUserWrite } from "./writes";
+import { asUserWrite, guardedWrite } from "./writes";
 
 export type Rule =
   | { type: "log_days"; target: number }
@@ -152,7 +152,7 @@ export async function createChallenge(services: Services, auth: AuthContext, inp
   assertWindow(input.startsAt, input.endsAt);
   const id = uuidv7();
   return asUserWrite(services, auth, async () => {
-    const [, [row]] = await guarded(db, auth.sessionId, [
+    const [, [row]] = await guardedWrite(services, auth, [
       db.insert(challenges).values({
         id,
         title: input.title,
@@ -212,7 +212,7 @@ export async function updateChallenge(
   if (patch.startsAt !== undefined) changes.startsAt = new Date(patch.startsAt);
   if (patch.endsAt !== undefined) changes.endsAt = patch.endsAt === null ? null : new Date(patch.endsAt);
   return asUserWrite(services, auth, async () => {
-    const [updated, [row]] = await guarded(db, auth.sessionId, [
+    const [updated, [row]] = await guardedWrite(services, auth, [
       db
         .update(challenges)
         .set(changes)
@@ -241,7 +241,7 @@ export async function deleteChallenge(services: Services, auth: AuthContext, id:
   const { db } = services;
   assertId(id);
   await asUserWrite(services, auth, async () => {
-    const [deleted] = await guarded(db, auth.sessionId, [
+    const [deleted] = await guardedWrite(services, auth, [
       db.delete(challenges).where(editable(id, auth.userId)).returning({ id: challenges.id }),
     ]);
     if (deleted.length === 0) await explainRefusedEdit(services, auth, id);
@@ -268,7 +268,7 @@ export async function joinChallenge(services: Services, auth: AuthContext, id: s
   const { db } = services;
   assertId(id);
   return asUserWrite(services, auth, async () => {
-    const [, joinResult, applied, progressResult] = await guarded(db, auth.sessionId, [
+    const [, joinResult, applied, progressResult] = await guardedWrite(services, auth, [
       db.execute(sql`select 1 from users where id = ${auth.userId} for update`),
       db.execute<JoinRow>(sql`
         with c as (
@@ -333,7 +333,7 @@ export async function leaveChallenge(services: Services, auth: AuthContext, id: 
   const { db } = services;
   assertId(id);
   await asUserWrite(services, auth, async () => {
-    const [left] = await guarded(db, auth.sessionId, [
+    const [left] = await guardedWrite(services, auth, [
       db
         .delete(challengeParticipants)
         .where(and(eq(challengeParticipants.challengeId, id), eq(challengeParticipants.userId, auth.userId)))

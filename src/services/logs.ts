@@ -7,7 +7,7 @@ import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
 import { updateLeaderboards } from "./leaderboard";
-import { asUserWrite } from "./writes";
+import { asUserWrite, guardedWrite } from "./writes";
 
 export type Log = {
   id: string;
@@ -135,7 +135,7 @@ export async function createLog(
   const id = uuidv7();
   return asUserWrite(services, auth, async () => {
     try {
-      const [, , created, applied] = await guarded(db, auth.sessionId, [
+      const [, , created, applied] = await guardedWrite(services, auth, [
         lockUser(db, auth.userId),
         db
           .delete(idempotencyKeys)
@@ -241,7 +241,7 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
   }
   if (tags !== undefined) changes.tags = tags;
   return asUserWrite(services, auth, async () => {
-    const [, [row], applied] = await guarded(db, auth.sessionId, [
+    const [, [row], applied] = await guardedWrite(services, auth, [
       lockUser(db, auth.userId),
       db
         .update(mealLogs)
@@ -265,7 +265,7 @@ export async function deleteLog(
   const { db } = services;
   assertId(id);
   return asUserWrite(services, auth, async () => {
-    const [, deleted, applied] = await guarded(db, auth.sessionId, [
+    const [, deleted, applied] = await guardedWrite(services, auth, [
       lockUser(db, auth.userId),
       db
         .delete(mealLogs)

@@ -8,7 +8,7 @@ import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards } from "./leaderboard";
 import { type Log, logJson } from "./logs";
 import { markSessionsRevoked } from "./revocation";
-import { asUserWrite } from "./writes";
+import { asUserWrite, guardedWrite } from "./writes";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -90,7 +90,7 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
   if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
   // A profile write like any other: it moves cached summaries and stats (goals, zone, day start).
   return asUserWrite(services, auth, async () => {
-    const [[row]] = await guarded(db, auth.sessionId, [
+    const [[row]] = await guardedWrite(services, auth, [
       db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
     ]);
     if (!row) throw notFound();

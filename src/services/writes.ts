@@ -1,24 +1,43 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
-import { enforce } from "./rate-limit";
 import { beginWrite, endWrite } from "./user-cache";
 
+/** SQLSTATE raised by consume_write_quota() (drizzle/0007_write_quota_function.sql). */
+export const WRITE_QUOTA_SQLSTATE = "SK429";
+
 /**
- * Runs a user's write under the per-user write limit and the cache protocol of user-cache.ts: the
- * rate limit and the cache bump share one pipelined Redis round trip before the database write, and
- * the in-flight mark is lowered after it, whatever happened.
+ * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user
+ * per minute) and `queries`, as one atomic round trip. Over the quota the whole batch is refused
+ * and nothing of it, not even its count, is written.
+ */
+export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...BatchItem<"pg">[]]>(
+  services: Services,
+  auth: AuthContext,
+  queries: T,
+) {
+  const { db, config } = services;
+  const quota = db.execute(
+    sql`select consume_write_quota(${auth.userId}, ${config.rateLimits.writesPerUser})`,
+  );
+  const [, ...results] = await guarded(db, auth.sessionId, [quota, ...queries]);
+  return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
+}
+
+/**
+ * Runs a user's write under the cache protocol of user-cache.ts: the cache bump (one Redis round
+ * trip) runs in parallel with the write's database batch, and the in-flight mark is lowered after
+ * the response, whatever happened. No read that starts after the response can see older data.
  */
 export async function asUserWrite<T>(
   services: Services,
   auth: AuthContext,
   run: () => Promise<T>,
 ): Promise<T> {
-  const [limit] = await Promise.all([
-    services.rateLimits.consume("writesPerUser", auth.userId),
-    beginWrite(services, auth.userId),
-  ]);
   try {
-    enforce(limit, "writes");
-    return await run();
+    const [, result] = await Promise.all([beginWrite(services, auth.userId), run()]);
+    return result;
   } finally {
     endWrite(services, auth.userId);
   }
