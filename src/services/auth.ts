@@ -14,7 +14,7 @@ import {
   signAccessToken,
 } from "../lib/tokens";
 import type { AuthContext, Services } from "../types";
-import { enforce } from "./rate-limit";
+import { enforce, REFRESH_PER_SESSION_PER_MINUTE } from "./rate-limit";
 import { markSessionsRevoked } from "./revocation";
 import { requireTimeZone, toUser, type User, type UserRow } from "./users";
 
@@ -141,6 +141,8 @@ const REUSE_GRACE = sql.raw(`interval '${REUSE_GRACE_SECONDS} seconds'`);
 type RefreshRow = {
   rotated: boolean;
   reused: boolean;
+  limited: boolean;
+  retry_after: number | null;
   user: (Omit<UserRow, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string }) | null;
 };
 
@@ -151,20 +153,21 @@ type RefreshRow = {
  * loser look like a thief).
  */
 export async function refresh(services: Services, presented: string, meta: ClientMeta): Promise<AuthResult> {
-  const { db, rateLimits, cache, defer } = services;
+  const { db, cache, defer } = services;
   const sessionId = sessionIdOfRefreshToken(presented);
   if (!sessionId) throw invalidRefresh();
-  // Before the rotation: a refused refresh must leave the presented token usable.
-  const [perSession] = await Promise.all([
-    rateLimits.consume("refreshPerSession", sessionId),
-    limitAuthCall(services, meta),
-  ]);
-  enforce(perSession, "token refreshes for this session");
+  await limitAuthCall(services, meta);
   const presentedHash = await hashRefreshToken(presented);
   const nextToken = newRefreshToken(sessionId);
   const nextHash = await hashRefreshToken(nextToken);
+  // The per-session refresh limit is read from the session's own token history in the same
+  // statement: exact under concurrency, no extra round trip, and a refused refresh leaves the
+  // presented token usable.
   const result = await db.execute(sql`
-    with presented as (
+    with recent as (
+      select count(*)::int as refreshes, min(rotated_at) as oldest from refresh_tokens
+      where session_id = ${sessionId} and rotated_at > now() - interval '1 minute'
+    ), presented as (
       select rt.session_id, rt.rotated_at, s.user_id, s.revoked_at, s.expires_at
       from refresh_tokens rt join sessions s on s.id = rt.session_id
       where rt.token_hash = ${presentedHash} and rt.session_id = ${sessionId}
@@ -172,6 +175,7 @@ export async function refresh(services: Services, presented: string, meta: Clien
       update refresh_tokens set rotated_at = now()
       where token_hash = ${presentedHash} and rotated_at is null
         and exists (select 1 from presented where revoked_at is null and expires_at > now())
+        and (select refreshes from recent) < ${REFRESH_PER_SESSION_PER_MINUTE}
       returning session_id
     ), inserted as (
       insert into refresh_tokens (token_hash, session_id) select ${nextHash}, session_id from rotated
@@ -193,6 +197,8 @@ export async function refresh(services: Services, presented: string, meta: Clien
     )
     select exists (select 1 from inserted) as rotated,
            exists (select 1 from revoked) as reused,
+           (select refreshes from recent) >= ${REFRESH_PER_SESSION_PER_MINUTE} as limited,
+           (select ceil(extract(epoch from oldest + interval '1 minute' - now()))::int from recent) as retry_after,
            (select json_build_object(
               'id', u.id, 'email', u.email, 'displayName', u.display_name, 'timezone', u.timezone,
               'dayStartHour', u.day_start_hour, 'goalCalories', u.goal_calories,
@@ -203,6 +209,17 @@ export async function refresh(services: Services, presented: string, meta: Clien
   if (row?.reused) {
     services.logger.warn("refresh token reused; session revoked", { sessionId });
     defer(markSessionsRevoked(cache, [sessionId]));
+  }
+  if (row?.limited && !row.reused) {
+    enforce(
+      {
+        allowed: false,
+        limit: REFRESH_PER_SESSION_PER_MINUTE,
+        remaining: 0,
+        resetAt: Date.now() + Math.max(1, row.retry_after ?? 60) * 1000,
+      },
+      "token refreshes for this session",
+    );
   }
   if (!row?.rotated || !row.user) throw invalidRefresh();
   const user = {

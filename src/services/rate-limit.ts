@@ -6,8 +6,9 @@ import type { Cache } from "./cache";
 type Duration = `${number} ${"s" | "m" | "h"}`;
 type Rule = { tokens: number; window: Duration; windowSeconds: number };
 
-// The per-user write quota is not here: it is counted inside each write's database batch (writes.ts).
-export type LimitName = "loginFailures" | "authPerIp" | "signupsPerIp" | "refreshPerSession";
+// Two limits are not here, as they are counted by PostgreSQL in the same statement as the work
+// they limit: the per-user write quota (writes.ts) and refreshes per session (auth.ts refresh()).
+export type LimitName = "loginFailures" | "authPerIp" | "signupsPerIp";
 
 /** Refreshes one session may make per minute: a client refreshes every 15 min, so 10 is generous. */
 export const REFRESH_PER_SESSION_PER_MINUTE = 10;
@@ -18,7 +19,6 @@ function rules(config: Config): Record<LimitName, Rule> {
     loginFailures: { tokens: limits.loginFailuresPerEmail, window: "15 m", windowSeconds: 900 },
     authPerIp: { tokens: limits.authPerIp, window: "1 m", windowSeconds: 60 },
     signupsPerIp: { tokens: limits.signupsPerIp, window: "1 h", windowSeconds: 3600 },
-    refreshPerSession: { tokens: REFRESH_PER_SESSION_PER_MINUTE, window: "1 m", windowSeconds: 60 },
   };
 }
 
