@@ -47,6 +47,12 @@ export function problems<S extends keyof typeof problemDescriptions>(...statuses
   >;
 }
 
+/** A JSON request body (`required: false` for a body that may be left out). */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
+  required,
+  content: { "application/json": { schema } },
+});
+
 /** A JSON response or request body entry. */
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -26,14 +26,17 @@ export type Rule =
 
 export type Progress = { current: number; target: number; completed: boolean; completedAt: string | null };
 
-export type Challenge = {
-  id: string;
+export type ChallengeInput = {
   title: string;
   description: string;
   rule: Rule;
   startsAt: string;
   endsAt: string | null;
   durationDays: number | null;
+};
+
+export type Challenge = ChallengeInput & {
+  id: string;
   official: boolean;
   createdBy: string | null;
   participants: number;
@@ -136,15 +139,6 @@ export async function getChallenge(services: Services, auth: AuthContext, id: st
   if (!row) throw notFound();
   return toChallenge(row as ChallengeRow);
 }
-
-export type ChallengeInput = {
-  title: string;
-  description: string;
-  rule: Rule;
-  startsAt: string;
-  endsAt: string | null;
-  durationDays: number | null;
-};
 
 /** A user-created challenge: not official, no badge; its creator may change it until it starts. */
 export async function createChallenge(services: Services, auth: AuthContext, input: ChallengeInput) {

@@ -9,23 +9,6 @@ import type { AuthContext, Services } from "../types";
 import { updateLeaderboards } from "./leaderboard";
 import { asUserWrite, guardedWrite } from "./writes";
 
-export type Log = {
-  id: string;
-  mealType: MealType;
-  eatenAt: string;
-  localDate: string;
-  title: string;
-  note: string | null;
-  photoUrl: string | null;
-  calories: number | null;
-  proteinG: number | null;
-  carbsG: number | null;
-  fatG: number | null;
-  tags: string[];
-  createdAt: string;
-  updatedAt: string;
-};
-
 /** What a log write caused, as the gamification engine (apply_log_write) reports it. */
 export type WriteEvent =
   | {
@@ -55,6 +38,9 @@ export type LogFields = {
   fatG: number | null;
   tags: string[];
 };
+
+/** A log as the API answers it (built by the database's meal_log_json()). */
+export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
 
 /** The API's JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql). */
 export const logJson = sql<Log>`meal_log_json(${mealLogs})`;

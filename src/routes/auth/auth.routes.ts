@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
 import { DisplayNameSchema, PasswordSchema, TimeZoneSchema, UserSchema } from "../users/users.schemas";
 
 const tags = ["Auth"];
@@ -26,10 +26,7 @@ export const AuthResultSchema = z
   })
   .meta({ id: "AuthResult" });
 
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
+const RefreshTokenBodySchema = z.strictObject({ refreshToken: z.string().max(200).optional() });
 
 const cookieNote = "Sets the HttpOnly `access_token` and `refresh_token` cookies.";
 
@@ -40,7 +37,7 @@ export const signup = createRoute({
   summary: "Create an account and sign in",
   description: `${cookieNote} Time zone: the given one, else the edge's guess, else Asia/Seoul.`,
   request: {
-    body: body(
+    body: jsonBody(
       z.strictObject({
         email: EmailSchema,
         password: PasswordSchema,
@@ -61,7 +58,7 @@ export const login = createRoute({
   tags,
   summary: "Sign in",
   description: `${cookieNote} An unknown email and a wrong password get the same 401.`,
-  request: { body: body(z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) })) },
+  request: { body: jsonBody(z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) })) },
   responses: {
     200: json(AuthResultSchema, "Signed in"),
     ...problems(400, 401, 413, 415, 429, 503),
@@ -76,12 +73,7 @@ export const refresh = createRoute({
   description:
     "The refresh token comes from the body, else the `refresh_token` cookie. Each one works once: presenting a rotated token again ends its whole session.",
   request: {
-    body: {
-      required: false,
-      content: {
-        "application/json": { schema: z.strictObject({ refreshToken: z.string().max(200).optional() }) },
-      },
-    },
+    body: jsonBody(RefreshTokenBodySchema, false),
   },
   responses: {
     200: json(AuthResultSchema, "A new token pair"),
@@ -98,12 +90,7 @@ export const logout = createRoute({
     "The session's refresh token and its access token stop working at once. Identified by the access token, else by the refresh token (body or cookie). Clears the cookies.",
   security: authenticated,
   request: {
-    body: {
-      required: false,
-      content: {
-        "application/json": { schema: z.strictObject({ refreshToken: z.string().max(200).optional() }) },
-      },
-    },
+    body: jsonBody(RefreshTokenBodySchema, false),
   },
   responses: { 204: { description: "Signed out" }, ...problems(400, 401, 403, 503) },
 });
@@ -116,7 +103,9 @@ export const changePassword = createRoute({
   description: "Every other session of the user ends; this one stays signed in.",
   security: authenticated,
   request: {
-    body: body(z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema })),
+    body: jsonBody(
+      z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema }),
+    ),
   },
   responses: { 204: { description: "Password changed" }, ...problems(400, 401, 403, 413, 415, 503) },
 });

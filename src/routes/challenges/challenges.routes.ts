@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
 import {
   ChallengeIdParamSchema,
   ChallengeSchema,
@@ -13,10 +13,6 @@ import {
 
 const tags = ["Challenges"];
 const params = ChallengeIdParamSchema;
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const listChallenges = createRoute({
   method: "get",
@@ -39,7 +35,7 @@ export const createChallenge = createRoute({
   description:
     "User-created: `official: false`, no badge. The creator may PATCH or DELETE it until it starts.",
   security: authenticated,
-  request: { body: body(CreateChallengeSchema) },
+  request: { body: jsonBody(CreateChallengeSchema) },
   responses: { 201: json(ChallengeSchema, "Created"), ...problems(400, 401, 403, 413, 415, 429, 503) },
 });
 
@@ -59,7 +55,7 @@ export const patchChallenge = createRoute({
   tags,
   summary: "Change a challenge (its creator, before it starts)",
   security: authenticated,
-  request: { params, body: body(PatchChallengeSchema) },
+  request: { params, body: jsonBody(PatchChallengeSchema) },
   responses: {
     200: json(ChallengeSchema, "Changed"),
     ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503),

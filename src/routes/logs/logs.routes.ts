@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
 import {
   CreateLogSchema,
   IdParamSchema,
@@ -12,10 +12,6 @@ import {
 } from "./logs.schemas";
 
 const tags = ["Meal logs"];
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const createLog = createRoute({
   method: "post",
@@ -36,7 +32,7 @@ export const createLog = createRoute({
       description: "Makes retries safe: same key and body within 24 h → the first response, nothing new.",
     },
   ],
-  request: { body: body(CreateLogSchema) },
+  request: { body: jsonBody(CreateLogSchema) },
   responses: { 201: json(LogWriteSchema, "Logged"), ...problems(400, 401, 403, 409, 413, 415, 429, 503) },
 });
 
@@ -71,7 +67,7 @@ export const patchLog = createRoute({
   summary: "Change a log",
   description: "A new `eatenAt` moves the log to the day the user's current time zone gives it.",
   security: authenticated,
-  request: { params: IdParamSchema, body: body(PatchLogSchema) },
+  request: { params: IdParamSchema, body: jsonBody(PatchLogSchema) },
   responses: { 200: json(LogWriteSchema, "Changed"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
 import { LogSchema } from "../logs/logs.schemas";
 import {
   DayStartHourSchema,
@@ -37,7 +37,7 @@ export const patchMe = createRoute({
   summary: "Change the profile",
   description: "An unknown time zone is 400. Existing logs keep the day they were counted on.",
   security: authenticated,
-  request: { body: { required: true, content: { "application/json": { schema: ProfilePatchSchema } } } },
+  request: { body: jsonBody(ProfilePatchSchema) },
   responses: { 200: json(UserSchema, "The changed user"), ...problems(400, 401, 403, 413, 415, 503) },
 });
 
@@ -49,10 +49,7 @@ export const deleteMe = createRoute({
   description: "Needs the password. All sessions end.",
   security: authenticated,
   request: {
-    body: {
-      required: true,
-      content: { "application/json": { schema: z.strictObject({ password: z.string().min(1).max(128) }) } },
-    },
+    body: jsonBody(z.strictObject({ password: z.string().min(1).max(128) })),
   },
   responses: { 204: { description: "Deleted" }, ...problems(400, 401, 403, 413, 415, 503) },
 });
