@@ -6,9 +6,8 @@ import { revokedSessionKey } from "./revocation";
  * Per-user read cache (summaries, stats) that never serves data older than the user's last
  * successful write, in one Redis round trip per read:
  *
- * - a write first bumps the user's version and an in-flight counter (`beginWrite`, pipelined with
- *   the write rate limit), commits to PostgreSQL, then lowers the counter (`endWrite`, after the
- *   response);
+ * - a write bumps the user's version and an in-flight counter (`beginWrite`, in parallel with its
+ *   database batch), then lowers the counter (`endWrite`, after the response);
  * - a read gets the session's revocation mark, the version, the counter and the entry at that
  *   version in one script; it fills the cache only when no write was in flight, so whatever it
  *   stores was read after the last commit.
@@ -31,6 +30,34 @@ local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
 local value = false
 if inflight <= 0 then value = redis.call('GET', ARGV[1] .. version) end
 return {revoked, version, inflight, value}`;
+
+/**
+ * Users this isolate saw write, and the entries re-read since: the next read of any other entry is
+ * known to miss, so it asks PostgreSQL at the same time as Redis instead of after it (a cold read in
+ * one round trip rather than two). Only a hint: correctness never depends on it, and a read that
+ * lands on another isolate simply takes the ordinary path. Bounded, and forgotten after the entry TTL.
+ */
+const recentWriters = new Map<string, { at: number; reread: Set<string> }>();
+const RECENT_WRITERS_MAX = 10_000;
+
+function rememberWriter(userId: string) {
+  recentWriters.delete(userId);
+  if (recentWriters.size >= RECENT_WRITERS_MAX) {
+    const oldest = recentWriters.keys().next().value;
+    if (oldest !== undefined) recentWriters.delete(oldest);
+  }
+  recentWriters.set(userId, { at: Date.now(), reread: new Set() });
+}
+
+function expectMiss(userId: string, name: string) {
+  const writer = recentWriters.get(userId);
+  if (!writer) return false;
+  if (Date.now() - writer.at > ENTRY_TTL_SECONDS * 1000) {
+    recentWriters.delete(userId);
+    return false;
+  }
+  return !writer.reread.has(name);
+}
 
 const BEGIN_WRITE = `
 redis.call('INCR', KEYS[1])
@@ -78,6 +105,7 @@ export async function readUserCache<T>(
 
 /** Starts a write: later reads bypass the cache until `endWrite`. Pipelined with other commands of the tick. */
 export function beginWrite(services: Services, userId: string): Promise<unknown> {
+  rememberWriter(userId);
   const k = keys(userId);
   return services.cache.attempt(
     (redis) => redis.eval(BEGIN_WRITE, [k.version, k.inflight], [INFLIGHT_TTL_SECONDS]),
@@ -93,7 +121,8 @@ export function endWrite(services: Services, userId: string): void {
 
 /**
  * `name` for the user from the cache when warm (no database), else from `load` (one database round
- * trip), filling the cache after the response when that is safe.
+ * trip), filling the cache after the response when that is safe. Right after the user's write the
+ * miss is certain, so both are asked at once.
  */
 export async function readThrough<T>(
   services: Services,
@@ -101,10 +130,16 @@ export async function readThrough<T>(
   name: string,
   load: () => Promise<T>,
 ): Promise<T> {
+  const speculative = expectMiss(auth.userId, name) ? load() : undefined;
+  // Handled here too: if the cache answers first and the load fails, that failure is not unhandled.
+  speculative?.catch(() => {});
   const cached = await readUserCache<T>(services, auth, name);
   if (cached.state === "revoked") throw sessionEnded();
   if (cached.state === "hit") return cached.value;
-  const fresh = await load();
-  if (cached.state === "miss") cached.store(fresh);
+  const fresh = await (speculative ?? load());
+  if (cached.state === "miss") {
+    cached.store(fresh);
+    recentWriters.get(auth.userId)?.reread.add(name);
+  }
   return fresh;
 }

@@ -1,0 +1,153 @@
+// The benchmark's stack process (spawned by run.ts through scripts/lib/spawn-ready.ts): the local edge
+// stack with the injected delay, plus a "meter" — a pass-through HTTP proxy in front of its Neon and
+// Upstash endpoints that the Worker is pointed at.
+//
+// Why a meter: the stack counts a round trip when the request ARRIVES. Work a handler hands to
+// waitUntil is usually started before the handler returns, so it reaches the stack at the same
+// moment the client gets its response, and a counter read "right after the response" would already
+// include it. What separates a request's own round trips from deferred ones is whether the response
+// waited for them, i.e. whether they had COMPLETED by the time the response arrived. The meter records
+// exactly that: when each answer went back to the Worker, on the machine's monotonic clock, which the
+// client reads too. The stack's own counters stay the authority for the totals; measure.ts checks
+// that both agree.
+//
+// Runs in its own process so that the stack's work (pg, timers, Lua) never shares an event loop with
+// the client that is timing requests. Prints `STACK_READY {json}`; stops on SIGTERM/SIGINT or when
+// its parent goes away.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startStack } from "../stack/index.ts";
+
+export interface BenchStack {
+  postgresUrl: string;
+  neonControlUrl: string;
+  upstashControlUrl: string;
+  upstashToken: string;
+  embedded: { postgres: boolean; redis: boolean };
+  /** What the Worker talks to: the meters in front of the stack. */
+  neonHttpUrl: string;
+  upstashUrl: string;
+  /** `GET ?at=<process.hrtime ns>` → MeterState of both meters. */
+  meterUrl: string;
+}
+
+export type MeterCounts = { started: number; completed: number; inflight: number; completedBy: number };
+export type MeterState = { db: MeterCounts; redis: MeterCounts };
+
+const host = "127.0.0.1";
+const stack = await startStack({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+  // A fresh in-memory database per run: never the shared .data/pglite of `npm run dev`.
+  pgliteDataDir: "memory://",
+  delayMs: Number(process.env.BENCH_DELAY_MS ?? 25),
+  log: (line) => process.stderr.write(`[stack] ${line}\n`),
+});
+
+/**
+ * A counting pass-through. Each round trip is stamped (process.hrtime: CLOCK_MONOTONIC, the same
+ * clock in every process of the machine) when the last byte of its answer has come back from the
+ * stack, which is just before the meter hands it to the Worker: a round trip stamped after the
+ * client received its response cannot be one the response waited for.
+ */
+function meter(target: string) {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  let started = 0;
+  const ends: bigint[] = []; // answer times, in the order they happened
+  const server = http.createServer((req, res) => {
+    started++;
+    let done = false;
+    const end = () => {
+      if (done) return;
+      done = true;
+      ends.push(process.hrtime.bigint());
+      if (ends.length > 200_000) ends.splice(0, 100_000); // only recent ones are ever asked about
+    };
+    res.once("close", end); // aborted by the Worker (timeout) or failed: over too
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.once("end", end);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", (error) => {
+      end();
+      if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: `bench meter: ${error.message}` }));
+    });
+    req.pipe(forward);
+  });
+  /** Counts now; `completedBy`: how many had been answered at monotonic time `at` (ns). */
+  const counts = (at: bigint | undefined): MeterCounts => {
+    let completedBy = ends.length;
+    if (at !== undefined) while (completedBy > 0 && ends[completedBy - 1]! > at) completedBy--;
+    return { started, completed: ends.length, inflight: started - ends.length, completedBy };
+  };
+  return { server, counts, agent };
+}
+
+const neonBase = stack.neonHttpUrl.replace(/\/sql$/, "");
+const db = meter(neonBase);
+const redis = meter(stack.upstashUrl);
+// GET /?at=<ns> → MeterState
+const control = http.createServer((req, res) => {
+  const at = new URL(req.url ?? "/", "http://x").searchParams.get("at");
+  const when = at ? BigInt(at) : undefined;
+  const state: MeterState = { db: db.counts(when), redis: redis.counts(when) };
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(state));
+});
+
+const listen = (server: http.Server) =>
+  new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
+  });
+const [dbPort, redisPort, controlPort] = await Promise.all([
+  listen(db.server),
+  listen(redis.server),
+  listen(control),
+]);
+
+const ready: BenchStack = {
+  postgresUrl: stack.postgresUrl,
+  neonControlUrl: stack.neonControlUrl,
+  upstashControlUrl: stack.upstashControlUrl,
+  upstashToken: stack.upstashToken,
+  embedded: stack.embedded,
+  neonHttpUrl: `http://${host}:${dbPort}/sql`,
+  upstashUrl: `http://${host}:${redisPort}`,
+  meterUrl: `http://${host}:${controlPort}/`,
+};
+process.stdout.write(`STACK_READY ${JSON.stringify(ready)}\n`);
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const server of [db.server, redis.server, control]) {
+    server.close();
+    server.closeAllConnections();
+  }
+  db.agent.destroy();
+  redis.agent.destroy();
+  await stack.stop().catch(() => {});
+  process.exit(code);
+}
+process.once("SIGTERM", () => void stop(0));
+process.once("SIGINT", () => void stop(0));
+// If run.ts dies without cleaning up (SIGKILL), do not linger holding ports and a database.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0);
+}, 500).unref();

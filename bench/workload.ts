@@ -1,0 +1,252 @@
+// The scripted workload: every endpoint of API.md, one request at a time. The scenarios run as
+// small stories repeated `warmups + samples` times (the first `warmups` rounds are not recorded), so
+// that each request finds the state it needs (a log to patch, a session to end, a cache just
+// invalidated by a write) and cold and warm reads of the same cache sit next to each other.
+import { randomUUID } from "node:crypto";
+import type { Answer, Call, Counters, Sample } from "./measure.ts";
+
+/** The report's rows, in API.md's order. `cache` marks the cached reads measured cold and warm. */
+export const ENDPOINTS = {
+  health: { name: "GET /health" },
+  ready: { name: "GET /health/ready" },
+  openapi: { name: "GET /openapi.json" },
+  docs: { name: "GET /docs" },
+  signup: { name: "POST /v1/auth/signup" },
+  login: { name: "POST /v1/auth/login" },
+  refresh: { name: "POST /v1/auth/refresh" },
+  logout: { name: "POST /v1/auth/logout" },
+  password: { name: "POST /v1/auth/password" },
+  me: { name: "GET /v1/users/me" },
+  patchMe: { name: "PATCH /v1/users/me" },
+  deleteMe: { name: "DELETE /v1/users/me" },
+  exportMe: { name: "GET /v1/users/me/export" },
+  statsCold: { name: "GET /v1/users/me/stats (cold)", cache: "cold" },
+  statsWarm: { name: "GET /v1/users/me/stats (warm)", cache: "warm" },
+  myBadgesCold: { name: "GET /v1/users/me/badges (cold)", cache: "cold" },
+  myBadgesWarm: { name: "GET /v1/users/me/badges (warm)", cache: "warm" },
+  profile: { name: "GET /v1/users/:id" },
+  createLog: { name: "POST /v1/logs" },
+  listLogs: { name: "GET /v1/logs" },
+  getLog: { name: "GET /v1/logs/:id" },
+  patchLog: { name: "PATCH /v1/logs/:id" },
+  deleteLog: { name: "DELETE /v1/logs/:id" },
+  summaryCold: { name: "GET /v1/logs/summary (cold)", cache: "cold" },
+  summaryWarm: { name: "GET /v1/logs/summary (warm)", cache: "warm" },
+  listChallenges: { name: "GET /v1/challenges" },
+  createChallenge: { name: "POST /v1/challenges" },
+  getChallenge: { name: "GET /v1/challenges/:id" },
+  patchChallenge: { name: "PATCH /v1/challenges/:id" },
+  deleteChallenge: { name: "DELETE /v1/challenges/:id" },
+  join: { name: "POST /v1/challenges/:id/join" },
+  leave: { name: "DELETE /v1/challenges/:id/join" },
+  progress: { name: "GET /v1/challenges/:id/progress" },
+  leaderboardCold: { name: "GET /v1/challenges/:id/leaderboard (cold)", cache: "cold" },
+  leaderboardWarm: { name: "GET /v1/challenges/:id/leaderboard (warm)", cache: "warm" },
+  badgesCold: { name: "GET /v1/badges (cold)", cache: "cold" },
+  badgesWarm: { name: "GET /v1/badges (warm)", cache: "warm" },
+} as const satisfies Record<string, { name: string; cache?: "cold" | "warm" }>;
+
+export type EndpointKey = keyof typeof ENDPOINTS;
+export type Recorded = Record<EndpointKey, { samples: Sample[]; skipped: number }>;
+
+export const PASSWORD = "bench password one";
+const NEW_PASSWORD = "bench password two";
+const TIME_ZONE = "Asia/Seoul";
+const HOUR = 3_600_000;
+
+type Tokens = { accessToken: string; refreshToken: string; user: { id: string } };
+
+/** Today in the benchmark users' time zone, and n days before it, as YYYY-MM-DD. */
+function day(offsetDays = 0) {
+  const date = new Date(Date.now() - offsetDays * 24 * HOUR);
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(date);
+}
+
+const meal = (i: number, hoursAgo: number) => ({
+  mealType: (["breakfast", "lunch", "dinner", "snack"] as const)[i % 4],
+  eatenAt: new Date(Date.now() - hoursAgo * HOUR).toISOString(),
+  title: `Bench meal ${i}`,
+  calories: 300 + ((i * 37) % 500),
+  proteinG: 10 + (i % 20),
+  tags: i % 2 === 0 ? ["vegetable", "homemade"] : ["fruit"],
+});
+
+export async function runWorkload(options: {
+  call: (call: Call) => Promise<Answer>;
+  counters: Counters;
+  samples: number;
+  warmups: number;
+  progress: (line: string) => void;
+}): Promise<{ recorded: Recorded; mainUser: { email: string; password: string } }> {
+  const { call, counters } = options;
+  const recorded = Object.fromEntries(
+    Object.keys(ENDPOINTS).map((key) => [key, { samples: [] as Sample[], skipped: 0 }]),
+  ) as Recorded;
+  let recording = false;
+  const run = randomUUID().slice(0, 8);
+
+  /** A measured request: recorded once the warm-up rounds are over, whatever its status. */
+  async function m(key: EndpointKey, request: Call): Promise<Answer> {
+    const { answer, sample } = await counters.measure(() => call(request));
+    if (recording) recorded[key].samples.push(sample);
+    if (
+      answer.status >= 400 &&
+      recording &&
+      recorded[key].samples.filter((s) => s.status >= 400).length === 1
+    )
+      options.progress(`  ${ENDPOINTS[key].name} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer;
+  }
+  /** A request whose result a later one needs; when it failed, those are counted as skipped. */
+  const skip = (...keys: EndpointKey[]) => {
+    if (recording) for (const key of keys) recorded[key].skipped++;
+  };
+  const ok = (answer: Answer) => answer.status >= 200 && answer.status < 300;
+
+  // The main user: a few days of meals, so lists, summaries, stats and the export are not empty.
+  const email = `bench-main-${run}@example.com`;
+  const signed = await call({
+    path: "/v1/auth/signup",
+    body: { email, password: PASSWORD, displayName: "Bench Main", timezone: TIME_ZONE },
+  });
+  if (signed.status !== 201)
+    throw new Error(`cannot sign the main user up: ${signed.status} ${JSON.stringify(signed.body)}`);
+  const main = signed.body as Tokens;
+  const token = main.accessToken;
+  for (let i = 0; i < 20; i++) await call({ path: "/v1/logs", token, body: meal(i, 6 + i * 11) });
+  await counters.settle();
+
+  const rounds = options.warmups + options.samples;
+  for (let round = 0; round < rounds; round++) {
+    recording = round >= options.warmups;
+    options.progress(`round ${round + 1}/${rounds}${recording ? "" : " (warm-up)"}`);
+
+    // Health and docs: no dependency touched (ready: one of each).
+    await m("health", { path: "/health" });
+    await m("ready", { path: "/health/ready" });
+    await m("openapi", { path: "/openapi.json" });
+    await m("docs", { path: "/docs" });
+
+    // Auth: one throw-away account per round, from signup to deletion.
+    const who = `bench-auth-${run}-${round}@example.com`;
+    const signup = await m("signup", {
+      path: "/v1/auth/signup",
+      body: { email: who, password: PASSWORD, displayName: `Bench ${round}`, timezone: TIME_ZONE },
+    });
+    const first = signup.body as Tokens;
+    if (!ok(signup)) skip("login", "refresh", "logout", "password", "deleteMe");
+    else {
+      const login = await m("login", { path: "/v1/auth/login", body: { email: who, password: PASSWORD } });
+      const second = login.body as Tokens;
+      if (!ok(login)) skip("refresh", "logout");
+      else {
+        // A fresh session per round: refreshes are limited per session per minute.
+        const refreshed = await m("refresh", {
+          path: "/v1/auth/refresh",
+          body: { refreshToken: second.refreshToken },
+        });
+        const third = ok(refreshed) ? (refreshed.body as Tokens) : second;
+        await m("logout", { method: "POST", path: "/v1/auth/logout", token: third.accessToken });
+      }
+      const changed = await m("password", {
+        path: "/v1/auth/password",
+        token: first.accessToken,
+        body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      });
+      await m("deleteMe", {
+        method: "DELETE",
+        path: "/v1/users/me",
+        token: first.accessToken,
+        body: { password: ok(changed) ? NEW_PASSWORD : PASSWORD },
+      });
+    }
+
+    // Profile.
+    await m("me", { path: "/v1/users/me", token });
+    await m("patchMe", {
+      method: "PATCH",
+      path: "/v1/users/me",
+      token,
+      body: { displayName: `Bench Main ${round}`, goals: { calories: 2000 + round } },
+    });
+    await m("profile", { path: `/v1/users/${main.user.id}` });
+    await m("exportMe", { path: "/v1/users/me/export", token });
+
+    // Logs, and the per-user caches a log write invalidates (summary, stats, earned badges).
+    const created = await m("createLog", { path: "/v1/logs", token, body: meal(100 + round, 1) });
+    const summary = `/v1/logs/summary?from=${day(13)}&to=${day(0)}`;
+    await m("summaryCold", { path: summary, token });
+    await m("summaryWarm", { path: summary, token });
+    await m("statsCold", { path: "/v1/users/me/stats", token });
+    await m("statsWarm", { path: "/v1/users/me/stats", token });
+    await m("myBadgesCold", { path: "/v1/users/me/badges", token });
+    await m("myBadgesWarm", { path: "/v1/users/me/badges", token });
+    await m("listLogs", { path: `/v1/logs?from=${day(13)}&to=${day(0)}&limit=20`, token });
+    const logId = ok(created) ? (created.body as { log: { id: string } }).log.id : undefined;
+    if (!logId) skip("getLog", "patchLog", "badgesCold", "badgesWarm", "deleteLog");
+    else {
+      await m("getLog", { path: `/v1/logs/${logId}`, token });
+      await m("patchLog", {
+        method: "PATCH",
+        path: `/v1/logs/${logId}`,
+        token,
+        body: { title: `Bench meal ${round} (edited)`, calories: 444 },
+      });
+      // The catalog itself stays cached for an hour; after a write the caller's earned part is re-read.
+      await m("badgesCold", { path: "/v1/badges", token });
+      await m("badgesWarm", { path: "/v1/badges", token });
+      await m("deleteLog", { method: "DELETE", path: `/v1/logs/${logId}`, token });
+    }
+
+    // Challenges: an active one per round (join, progress, a leaderboard read cold then warm, leave)
+    // and an upcoming one (the only kind its creator may still change or delete).
+    await m("listChallenges", { path: "/v1/challenges?status=active", token });
+    const active = await m("createChallenge", {
+      path: "/v1/challenges",
+      token,
+      body: {
+        title: `Bench challenge ${round}`,
+        description: "Log on three days this week.",
+        rule: { type: "log_days", target: 3 },
+        startsAt: new Date(Date.now() - HOUR).toISOString(),
+        endsAt: new Date(Date.now() + 7 * 24 * HOUR).toISOString(),
+      },
+    });
+    const challengeId = ok(active) ? (active.body as { id: string }).id : undefined;
+    if (!challengeId) skip("getChallenge", "join", "progress", "leaderboardCold", "leaderboardWarm", "leave");
+    else {
+      const base = `/v1/challenges/${challengeId}`;
+      await m("getChallenge", { path: base, token });
+      await m("join", { method: "POST", path: `${base}/join`, token });
+      await m("progress", { path: `${base}/progress`, token });
+      // A board is built in Redis by its first read: this challenge's first read is the cold one.
+      await m("leaderboardCold", { path: `${base}/leaderboard?limit=10`, token });
+      await m("leaderboardWarm", { path: `${base}/leaderboard?limit=10`, token });
+      await m("leave", { method: "DELETE", path: `${base}/join`, token });
+    }
+    const upcoming = await call({
+      path: "/v1/challenges",
+      token,
+      body: {
+        title: `Bench upcoming ${round}`,
+        description: "Starts next week.",
+        rule: { type: "meal_count", target: 5, mealType: "breakfast" },
+        startsAt: new Date(Date.now() + 7 * 24 * HOUR).toISOString(),
+        durationDays: 7,
+      },
+    });
+    await counters.settle();
+    if (!ok(upcoming)) skip("patchChallenge", "deleteChallenge");
+    else {
+      const base = `/v1/challenges/${(upcoming.body as { id: string }).id}`;
+      await m("patchChallenge", {
+        method: "PATCH",
+        path: base,
+        token,
+        body: { description: "Starts next week, five breakfasts." },
+      });
+      await m("deleteChallenge", { method: "DELETE", path: base, token });
+    }
+  }
+  return { recorded, mainUser: { email, password: PASSWORD } };
+}
