@@ -8,13 +8,13 @@ import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
 import {
   dropLeaderboard,
+  publishProgress,
   rankingQuery,
   readLeaderboard,
   removeFromLeaderboards,
   updateLeaderboards,
 } from "./leaderboard";
 import type { WriteEvent } from "./logs";
-import { publishProgress } from "./logs";
 import { asUserWrite, guardedWrite } from "./writes";
 
 export type Rule =
@@ -206,7 +206,7 @@ export async function updateChallenge(
   if (patch.startsAt !== undefined) changes.startsAt = new Date(patch.startsAt);
   if (patch.endsAt !== undefined) changes.endsAt = patch.endsAt === null ? null : new Date(patch.endsAt);
   return asUserWrite(services, auth, async () => {
-    const [updated, [row]] = await guardedWrite(services, auth, [
+    const [updated, , [row]] = await guardedWrite(services, auth, [
       db
         .update(challenges)
         .set(changes)
@@ -219,6 +219,14 @@ export async function updateChallenge(
           ),
         )
         .returning({ id: challenges.id }),
+      // Those who joined before the start follow the challenge's new window.
+      db.execute(sql`
+        update challenge_participants p set (window_start, window_end) = (
+          select w.window_start, w.window_end
+          from challenges c join users u on u.id = p.user_id,
+               participant_window(c.starts_at, c.ends_at, c.duration_days, u.timezone, u.day_start_hour, p.joined_at) w
+          where c.id = p.challenge_id)
+        where p.challenge_id = ${id}`),
       challengesFor(db, auth.userId).where(eq(challenges.id, id)),
     ]);
     if (updated.length === 0) {
@@ -271,20 +279,11 @@ export async function joinChallenge(services: Services, auth: AuthContext, id: s
           select timezone, day_start_hour, display_name from users where id = ${auth.userId}
         ), open as (
           select c.*, me.* from c, me where c.ends_at is null or c.ends_at > now()
-        ), win as (
-          select open.id,
-                 case when open.duration_days is null then local_day(open.starts_at, open.timezone, open.day_start_hour)
-                      else greatest(local_day(now(), open.timezone, open.day_start_hour),
-                                    local_day(open.starts_at, open.timezone, open.day_start_hour)) end as ws,
-                 open.ends_at, open.duration_days, open.timezone, open.day_start_hour
-          from open
         ), inserted as (
           insert into challenge_participants (challenge_id, user_id, window_start, window_end)
-          select win.id, ${auth.userId}, win.ws,
-                 least(case when win.duration_days is null then null else win.ws + win.duration_days - 1 end,
-                       case when win.ends_at is null then null
-                            else local_day(win.ends_at - interval '1 microsecond', win.timezone, win.day_start_hour) end)
-          from win
+          select open.id, ${auth.userId}, w.window_start, w.window_end
+          from open cross join lateral participant_window(
+            open.starts_at, open.ends_at, open.duration_days, open.timezone, open.day_start_hour, now()) w
           on conflict do nothing
           returning challenge_id
         )
@@ -338,14 +337,18 @@ export async function leaveChallenge(services: Services, auth: AuthContext, id: 
   });
 }
 
-/** The caller's progress, evaluated now (a calorie cap counts a day once it has finished). */
+/**
+ * The caller's progress, evaluated now (a calorie cap counts a day once it has finished); once the
+ * challenge is closed, the final value it was ranked with.
+ */
 export async function getProgress(services: Services, auth: AuthContext, id: string): Promise<Progress> {
   const { db } = services;
   assertId(id);
   const [result] = await guarded(db, auth.sessionId, [
     db.execute<ProgressRow>(sql`
-      select greatest(p.current, challenge_progress(c.rule, p.user_id, p.window_start, p.window_end,
-                        local_day(now(), u.timezone, u.day_start_hour))) as current,
+      select case when c.closed_at is not null then p.current  -- closed: final, as ranked
+                  else greatest(p.current, challenge_progress(c.rule, p.user_id, p.window_start, p.window_end,
+                                local_day(now(), u.timezone, u.day_start_hour))) end as current,
              (c.rule->>'target')::int as target, iso_utc(p.completed_at) as completed_at,
              iso_utc(p.joined_at) as joined_at
       from challenge_participants p

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
+import type { WriteEvent } from "./logs";
 import { revokedSessionKey } from "./revocation";
 
 /**
@@ -24,28 +25,35 @@ export type LeaderboardEntry = {
 type StoredEntry = { current: number; completedAt: string | null; joinedAt: string };
 
 const EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
-const SET_TTL_SECONDS = 3600;
+const SET_TTL_SECONDS = 600;
 const key = (challengeId: string) => `lb:${challengeId}`;
 const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
 const namesKey = (challengeId: string) => `lb:${challengeId}:names`;
 const boardKeys = (challengeId: string) => [key(challengeId), entriesKey(challengeId), namesKey(challengeId)];
 
-/** Ascending score that orders as the ranking does (exact integers below 2^53). */
+/**
+ * Ascending score that orders as the ranking does, in exact integers below 2^53: completed players
+ * by completion time (ms since 2025, < 2^41); the others above them, by `current` (≤ 1000, the
+ * largest target a rule allows) then join time (ms since 2025, < 2^41, i.e. until 2094).
+ */
 export function leaderboardScore(entry: Pick<StoredEntry, "current" | "completedAt" | "joinedAt">): number {
-  if (entry.completedAt) return Date.parse(entry.completedAt) - EPOCH_MS;
-  const joinedSeconds = Math.max(0, Math.floor((Date.parse(entry.joinedAt) - EPOCH_MS) / 1000));
-  return 2 ** 52 - Math.min(entry.current, 2 ** 19) * 2 ** 32 + Math.min(joinedSeconds, 2 ** 32 - 1);
+  const since = (iso: string) => Math.min(Math.max(0, Date.parse(iso) - EPOCH_MS), 2 ** 41 - 1);
+  if (entry.completedAt) return since(entry.completedAt);
+  return 2 ** 52 - Math.min(entry.current, 1000) * 2 ** 41 + since(entry.joinedAt);
 }
 
+// Built from table constructors and HMGET only: the in-memory Redis of the local stack (fengari Lua)
+// cannot assign into a table, and has table.unpack where Redis's Lua 5.1 has unpack.
 const READ = `
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'revoked' end
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local spread = table.unpack or unpack
 local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 local entries = {}
 local names = {}
-for i, id in ipairs(ids) do
-  entries[i] = redis.call('HGET', KEYS[2], id) or ''
-  names[i] = redis.call('HGET', KEYS[3], id) or ''
+if #ids > 0 then
+  entries = redis.call('HMGET', KEYS[2], spread(ids))
+  names = redis.call('HMGET', KEYS[3], spread(ids))
 end
 local rank = redis.call('ZRANK', KEYS[1], ARGV[2])
 local mine = false
@@ -147,6 +155,21 @@ function boardFromRows(rows: RankedRow[], userId: string, limit: number): Board 
   };
 }
 
+/**
+ * What this isolate knows of the boards in Redis. `known`: boards it has read or built, so a read of
+ * any other asks PostgreSQL at the same time as Redis (a first read in one round trip, not two).
+ * `stale`: boards a write could not update while Redis failed; they are rebuilt from PostgreSQL
+ * before Redis is trusted with them again. Both are hints for speed and freshness; PostgreSQL stays
+ * the source of truth, and boards expire anyway.
+ */
+const knownBoards = new Set<string>();
+const staleBoards = new Set<string>();
+const HINTS_MAX = 10_000;
+const remember = (set: Set<string>, id: string) => {
+  if (set.size >= HINTS_MAX) set.clear();
+  set.add(id);
+};
+
 function rebuild(services: Services, challengeId: string, rows: RankedRow[]) {
   services.defer(
     services.cache.attempt(async (redis) => {
@@ -164,6 +187,8 @@ function rebuild(services: Services, challengeId: string, rows: RankedRow[]) {
       }
       for (const boardKey of boardKeys(challengeId)) tx.expire(boardKey, SET_TTL_SECONDS);
       await tx.exec();
+      staleBoards.delete(challengeId);
+      remember(knownBoards, challengeId);
     }, undefined),
   );
 }
@@ -179,15 +204,24 @@ export async function readLeaderboard(
   limit: number,
   load: () => Promise<{ closed: boolean; rows: RankedRow[] }>,
 ): Promise<Board> {
-  const cached = await fromRedis(services, auth, challengeId, limit);
-  if (cached) return cached;
-  const { closed, rows } = await load();
+  const stale = staleBoards.has(challengeId);
+  const speculative = stale || !knownBoards.has(challengeId) ? load() : undefined;
+  speculative?.catch(() => {}); // awaited below unless Redis answers; never an unhandled rejection
+  if (!stale) {
+    const cached = await fromRedis(services, auth, challengeId, limit);
+    if (cached) {
+      remember(knownBoards, challengeId);
+      return cached;
+    }
+  }
+  const { closed, rows } = await (speculative ?? load());
   if (!closed) rebuild(services, challengeId, rows);
   return boardFromRows(rows, auth.userId, limit);
 }
 
 /** Forgets a board (its challenge was deleted or closed). */
 export function dropLeaderboard(services: Pick<Services, "cache" | "defer">, challengeId: string) {
+  knownBoards.delete(challengeId);
   services.defer(services.cache.attempt((redis) => redis.del(...boardKeys(challengeId)), 0));
 }
 
@@ -202,24 +236,77 @@ export type ProgressChange = {
 };
 
 /** Moves players on the boards that exist, after the response. */
-export function updateLeaderboards(services: Services, changes: ProgressChange[]) {
+export function updateLeaderboards(services: Pick<Services, "cache" | "defer">, changes: ProgressChange[]) {
   if (changes.length === 0) return;
+  const markStale = () => {
+    for (const change of changes) remember(staleBoards, change.challengeId);
+  };
+  services.defer(
+    services.cache
+      .attempt(async (redis) => {
+        const pipeline = redis.pipeline();
+        for (const change of changes) {
+          const entry: StoredEntry = {
+            current: change.current,
+            completedAt: change.completedAt,
+            joinedAt: change.joinedAt,
+          };
+          pipeline.eval(UPSERT, boardKeys(change.challengeId), [
+            change.userId,
+            leaderboardScore(entry),
+            JSON.stringify(entry),
+            change.displayName ?? "",
+          ]);
+        }
+        await pipeline.exec();
+        return true;
+      }, false)
+      .then((updated) => {
+        if (!updated) markStale();
+      }),
+  );
+}
+
+const RENAME = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+
+/** Moves the user on the boards of the challenges a write's events name (after the response). */
+export function publishProgress(
+  services: Pick<Services, "cache" | "defer">,
+  userId: string,
+  events: WriteEvent[],
+) {
+  updateLeaderboards(
+    services,
+    events.flatMap((event) =>
+      event.type === "challenge_progress"
+        ? [
+            {
+              challengeId: event.challengeId,
+              userId,
+              current: event.current,
+              completedAt: event.completedAt,
+              joinedAt: event.joinedAt,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+/** Shows a player's new display name on the boards that exist. */
+export function renameOnLeaderboards(
+  services: Services,
+  userId: string,
+  displayName: string,
+  challengeIds: string[],
+) {
+  if (challengeIds.length === 0) return;
   services.defer(
     services.cache.attempt(async (redis) => {
       const pipeline = redis.pipeline();
-      for (const change of changes) {
-        const entry: StoredEntry = {
-          current: change.current,
-          completedAt: change.completedAt,
-          joinedAt: change.joinedAt,
-        };
-        pipeline.eval(UPSERT, boardKeys(change.challengeId), [
-          change.userId,
-          leaderboardScore(entry),
-          JSON.stringify(entry),
-          change.displayName ?? "",
-        ]);
-      }
+      for (const id of challengeIds) pipeline.eval(RENAME, [namesKey(id)], [userId, displayName]);
       await pipeline.exec();
     }, undefined),
   );

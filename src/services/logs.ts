@@ -6,7 +6,7 @@ import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
-import { updateLeaderboards } from "./leaderboard";
+import { publishProgress } from "./leaderboard";
 import { asUserWrite, guardedWrite } from "./writes";
 
 /** What a log write caused, as the gamification engine (apply_log_write) reports it. */
@@ -68,26 +68,6 @@ const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
   db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
 
 const eventsOf = (result: { rows: { event: WriteEvent }[] }) => result.rows.map((row) => row.event);
-
-/** Moves the user on the leaderboards of the challenges a write's events name (after the response). */
-export function publishProgress(services: Services, userId: string, events: WriteEvent[]) {
-  updateLeaderboards(
-    services,
-    events.flatMap((event) =>
-      event.type === "challenge_progress"
-        ? [
-            {
-              challengeId: event.challengeId,
-              userId,
-              current: event.current,
-              completedAt: event.completedAt,
-              joinedAt: event.joinedAt,
-            },
-          ]
-        : [],
-    ),
-  );
-}
 
 type CreateRow = {
   outcome: "created" | "existing";

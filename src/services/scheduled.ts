@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Services } from "../types";
-import { dropLeaderboard } from "./leaderboard";
+import { dropLeaderboard, publishProgress } from "./leaderboard";
+import type { WriteEvent } from "./logs";
+import { invalidateUserCaches } from "./user-cache";
 
 export type ScheduledReport = {
   refreshedUsers: number;
@@ -24,15 +26,14 @@ const SESSION_GRACE = sql`interval '1 day'`;
 export async function runScheduledJobs(services: Pick<Services, "db" | "cache" | "defer" | "logger">) {
   const { db } = services;
   const [refreshed, closed, sessions, keys, events] = await db.batch([
-    db.execute<{ users: number }>(sql`
+    db.execute<{ user_id: string; event: WriteEvent | null }>(sql`
       with due as (
         select distinct p.user_id from challenge_participants p join challenges c on c.id = p.challenge_id
         where c.closed_at is null and p.completed_at is null
           and (c.rule->>'type' = 'calorie_cap_days' or c.ends_at <= now())
-      ), applied as (
-        select count(*) from due cross join lateral apply_log_write(due.user_id, gen_random_uuid())
       )
-      select (select count(*) from due)::int as users, (select count(*) from applied)::int as events`),
+      select due.user_id, e.event
+      from due left join lateral apply_log_write(due.user_id, gen_random_uuid()) as e(event) on true`),
     db.execute<{ id: string }>(sql`
       with ended as (
         select id from challenges where ends_at <= now() and closed_at is null for update
@@ -54,9 +55,13 @@ export async function runScheduledJobs(services: Pick<Services, "db" | "cache" |
     db.execute(sql`delete from idempotency_keys where expires_at <= now()`),
     db.execute(sql`delete from write_events where created_at < now() - interval '24 hours'`),
   ]);
+  // What moved outside any user's request must reach the caches and boards too.
+  const changed = refreshed.rows.filter((row) => row.event !== null);
+  invalidateUserCaches(services, [...new Set(changed.map((row) => row.user_id))]);
+  for (const { user_id: userId, event } of changed) if (event) publishProgress(services, userId, [event]);
   for (const row of closed.rows) dropLeaderboard(services, row.id);
   const report: ScheduledReport = {
-    refreshedUsers: refreshed.rows[0]?.users ?? 0,
+    refreshedUsers: new Set(refreshed.rows.map((row) => row.user_id)).size,
     closedChallenges: closed.rows.length,
     purgedSessions: sessions.rowCount ?? 0,
     purgedIdempotencyKeys: keys.rowCount ?? 0,

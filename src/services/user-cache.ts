@@ -143,3 +143,21 @@ export async function readThrough<T>(
   }
   return fresh;
 }
+
+/**
+ * Makes every cached entry of these users unreachable (a new version), for writes made outside a
+ * user's own request (the scheduled jobs), after they have committed.
+ */
+export function invalidateUserCaches(
+  services: Pick<Services, "cache" | "defer">,
+  userIds: readonly string[],
+) {
+  if (userIds.length === 0) return;
+  services.defer(
+    services.cache.attempt(async (redis) => {
+      const pipeline = redis.pipeline();
+      for (const userId of userIds) pipeline.incr(keys(userId).version);
+      await pipeline.exec();
+    }, undefined),
+  );
+}

@@ -5,7 +5,7 @@ import { ApiError } from "../lib/errors";
 import { verifyPassword } from "../lib/password";
 import { canonicalTimeZone } from "../lib/time-zone";
 import type { AuthContext, Services } from "../types";
-import { removeFromLeaderboards } from "./leaderboard";
+import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { type Log, logJson } from "./logs";
 import { markSessionsRevoked } from "./revocation";
 import { asUserWrite, guardedWrite } from "./writes";
@@ -90,10 +90,22 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
   if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
   // A profile write like any other: it moves cached summaries and stats (goals, zone, day start).
   return asUserWrite(services, auth, async () => {
-    const [[row]] = await guardedWrite(services, auth, [
+    const [[row], joined] = await guardedWrite(services, auth, [
       db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
+      db
+        .select({ id: challengeParticipants.challengeId })
+        .from(challengeParticipants)
+        .where(eq(challengeParticipants.userId, auth.userId)),
     ]);
     if (!row) throw notFound();
+    if (patch.displayName !== undefined) {
+      renameOnLeaderboards(
+        services,
+        auth.userId,
+        row.displayName,
+        joined.map((participation) => participation.id),
+      );
+    }
     return toUser(row);
   });
 }

@@ -4,6 +4,8 @@ import {
   awayFromMidnight,
   BADGE_CODES,
   badgeEvents,
+  createChallenge,
+  join,
   logMeal,
   newUser,
   onDay,
@@ -156,6 +158,64 @@ describe("badges are awarded exactly once", () => {
       expect(badgeEvents(write.events, "streak_3")).toEqual([]);
     }
     expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual(["first_log"]);
+  });
+
+  it("streak_7 after 7 consecutive days, with streak_3 earned on the way", async () => {
+    const u = await newUser();
+    const awarded: string[] = [];
+    for (const day of [-6, -5, -4, -3, -2, -1, 0]) {
+      const write = await logMeal(u.accessToken, { eatenAt: onDay(day) });
+      awarded.push(
+        ...write.events.filter((e) => e.type === "badge_awarded").map((e) => `${day}:${e.badge.code}`),
+      );
+    }
+    expect(awarded).toEqual(["-6:first_log", "-4:streak_3", "0:streak_7"]);
+    expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual([
+      "first_log",
+      "streak_3",
+      "streak_7",
+    ]);
+  });
+
+  it("logs_100 at exactly the 100th log", async () => {
+    const u = await newUser();
+    const batch = (from: number, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          postLog(u.accessToken, { mealType: "snack", eatenAt: onDay(-1), title: `Snack ${from + i}` }),
+        ),
+      );
+    const writes = [];
+    for (let i = 0; i < 99; i += 11) writes.push(...(await batch(i, 11)));
+    expect(writes.map((write) => write.status)).toEqual(Array(99).fill(201));
+    expect(writes.flatMap((write) => badgeEvents(write.body.events, "logs_100"))).toEqual([]);
+    const hundredth = await logMeal(u.accessToken, { eatenAt: onDay(-1) });
+    expect(badgeEvents(hundredth.events, "logs_100")).toHaveLength(1);
+    expect(badgeEvents((await logMeal(u.accessToken, { eatenAt: onDay(-1) })).events, "logs_100")).toEqual(
+      [],
+    );
+  });
+
+  it("challenges_5: one log completing five challenges at once awards first_challenge and challenges_5 once each", async () => {
+    const u = await newUser();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const challenge = await createChallenge(u.accessToken, { rule: { type: "meal_count", target: 1 } });
+      await join(u.accessToken, challenge.id);
+      ids.push(challenge.id);
+    }
+    const write = await logMeal(u.accessToken);
+    const completed = write.events.filter((event) => event.type === "challenge_completed");
+    expect(completed.map((event) => event.challengeId).sort()).toEqual([...ids].sort());
+    const badges = write.events
+      .filter((event) => event.type === "badge_awarded")
+      .map((event) => event.badge.code);
+    expect(badges).toEqual(["first_log", "first_challenge", "challenges_5"]);
+    expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual([
+      "first_log",
+      "first_challenge",
+      "challenges_5",
+    ]);
   });
 
   it("a badge stays when the logs that earned it are deleted", async () => {

@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "../helpers/http";
 import {
   api,
+  awayFromMidnight,
   createChallenge,
   DAYS,
   fromNow,
@@ -17,6 +18,8 @@ import {
 } from "./support";
 
 describe("join and leave", () => {
+  beforeEach(() => awayFromMidnight());
+
   it("10 parallel joins make exactly one 201, the rest 409, and one participant", async () => {
     const u = await newUser();
     const challenge = await createChallenge(u.accessToken);

@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { expectProblem } from "../helpers/http";
 import {
   api,
+  awayFromMidnight,
   boardExists,
   boardOrder,
   createChallenge,
@@ -21,6 +22,8 @@ import {
 } from "./support";
 
 describe("another user's challenge data never leaks", () => {
+  beforeEach(() => awayFromMidnight());
+
   it("B cannot see A's progress: 404 exactly like a challenge that does not exist", async () => {
     const a = await newUser({ displayName: "Alice" });
     const b = await newUser({ displayName: "Bob" });

@@ -54,7 +54,7 @@ describe("challenge rules", () => {
       ]);
 
       // Tomorrow is after the window: no progress, no event for this challenge.
-      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:30") });
+      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:05") });
       expect(tomorrow.log.localDate).toBe(utcDay(1));
       expect(eventsOf(tomorrow.events, "challenge_progress", challenge.id)).toEqual([]);
       // Another day before the window: nothing either.
@@ -74,7 +74,7 @@ describe("challenge rules", () => {
       expect(await join(u.accessToken, challenge.id)).toMatchObject({ current: 0 });
       const today = await logMeal(u.accessToken, { eatenAt: onDay(0) });
       expect(eventsOf(today.events, "challenge_progress", challenge.id)).toEqual([]);
-      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:30") });
+      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:05") });
       expect(eventsOf(tomorrow.events, "challenge_progress", challenge.id)).toEqual([
         expect.objectContaining({ current: 1, target: 3 }),
       ]);
@@ -123,7 +123,7 @@ describe("challenge rules", () => {
       expect(eventsOf(same.events, "challenge_progress", challenge.id)).toEqual([]);
       // Today and tomorrow (after the window) make a run of 2 that does not beat 4.
       await logMeal(u.accessToken, { eatenAt: onDay(0) });
-      await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:30") });
+      await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:05") });
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 4, completed: false });
 
       // -6 makes -10..-6 five days in a row: the target.
@@ -155,7 +155,7 @@ describe("challenge rules", () => {
       ]);
       const snack = await logMeal(u.accessToken, { mealType: "snack", eatenAt: onDay(0) });
       expect(eventsOf(snack.events, "challenge_progress", challenge.id)).toEqual([]);
-      const after = await logMeal(u.accessToken, { mealType: "breakfast", eatenAt: onDay(1, "00:00:30") });
+      const after = await logMeal(u.accessToken, { mealType: "breakfast", eatenAt: onDay(1, "00:00:05") });
       expect(eventsOf(after.events, "challenge_progress", challenge.id)).toEqual([]);
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 2, completed: false });
     });
@@ -172,7 +172,7 @@ describe("challenge rules", () => {
       expect(challenge.rule).toEqual({ type: "meal_count", target: 4 });
       expect(await join(u.accessToken, challenge.id)).toMatchObject({ current: 2 });
       await logMeal(u.accessToken, { mealType: "dinner", eatenAt: onDay(0) });
-      await logMeal(u.accessToken, { mealType: "lunch", eatenAt: onDay(1, "00:00:30") }); // after
+      await logMeal(u.accessToken, { mealType: "lunch", eatenAt: onDay(1, "00:00:05") }); // after
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 3, completed: false });
       const done = await logMeal(u.accessToken, { mealType: "lunch", eatenAt: onDay(0) });
       expect(eventsOf(done.events, "challenge_completed", challenge.id)).toHaveLength(1);
@@ -195,7 +195,7 @@ describe("challenge rules", () => {
       expect(eventsOf(veg.events, "challenge_progress", challenge.id)).toEqual([
         expect.objectContaining({ current: 2 }),
       ]);
-      const after = await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(1, "00:00:30") });
+      const after = await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(1, "00:00:05") });
       expect(eventsOf(after.events, "challenge_progress", challenge.id)).toEqual([]);
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 2, completed: false });
     });
@@ -284,7 +284,7 @@ describe("challenge rules", () => {
       expect(challenge.endsAt).toBeNull();
       expect(await join(u.accessToken, challenge.id)).toMatchObject({ current: 0 });
       await logMeal(u.accessToken, { eatenAt: onDay(0) });
-      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:30") });
+      const tomorrow = await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:05") });
       expect(eventsOf(tomorrow.events, "challenge_progress", challenge.id)).toEqual([]);
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1, completed: false });
     });
@@ -299,7 +299,7 @@ describe("challenge rules", () => {
       await join(u.accessToken, challenge.id);
       await logMeal(u.accessToken, { eatenAt: onDay(-1) });
       await logMeal(u.accessToken, { eatenAt: onDay(0) });
-      await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:30") });
+      await logMeal(u.accessToken, { eatenAt: onDay(1, "00:00:05") });
       expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1 });
     });
   });

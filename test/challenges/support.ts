@@ -123,12 +123,14 @@ export const fromNow = (ms: number) => new Date(Date.now() + ms).toISOString();
 export const DAYS = DAY_MS;
 
 /**
- * Waits when UTC midnight is less than `neededMs` away, so a test that reasons about "today" does
- * not straddle two days.
+ * Waits while UTC midnight is near, so a test that reasons about "today" does not straddle two days:
+ * from `beforeMs` before midnight until `afterMs` after it (tests log "tomorrow" at 00:00:05, which
+ * the API accepts only once it is at most a day ahead).
  */
-export async function awayFromMidnight(neededMs = 60_000) {
-  const left = DAY_MS - (Date.now() % DAY_MS);
-  if (left < neededMs) await sleep(left + 1000);
+export async function awayFromMidnight(beforeMs = 20_000, afterMs = 10_000) {
+  const sinceMidnight = Date.now() % DAY_MS;
+  if (sinceMidnight > DAY_MS - beforeMs) await sleep(DAY_MS - sinceMidnight + afterMs);
+  else if (sinceMidnight < afterMs) await sleep(afterMs - sinceMidnight);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
