@@ -10,7 +10,6 @@ import {
   boardOrder,
   createChallenge,
   deleteBoard,
-  embeddedRedis,
   eventually,
   join,
   leaderboardOf,
@@ -178,41 +177,38 @@ describe("leaderboard", () => {
   // Redis orders them by user id (signup order), while the database (and API.md) orders them by join
   // time. Only the board served from Redis is wrong; the in-memory Redis of the embedded stack never
   // serves boards (see the report), so there the test passes.
-  it(
-    "ties on current are ordered by join time, also for joins within the same second",
-    async () => {
-      const x = await newUser({ displayName: "X" });
-      const y = await newUser({ displayName: "Y" });
-      const z = await newUser({ displayName: "Z" });
-      // Ids are time-ordered: x < y < z. They join in the opposite order, quickly.
-      expect([x.user.id, y.user.id, z.user.id]).toEqual([x.user.id, y.user.id, z.user.id].sort());
-      let challengeId = "";
-      for (let attempt = 0; attempt < 3 && !challengeId; attempt++) {
-        const challenge = await createChallenge(x.accessToken, { rule: { type: "meal_count", target: 5 } });
-        await sleep(1000 - (Date.now() % 1000) + 5); // the start of a second
-        for (const player of [z, y, x]) await join(player.accessToken, challenge.id);
-        const joinedAt = await Promise.all(
-          [z, y, x].map(async (player) => {
-            const { body } = await api("/v1/users/me/export", { token: player.accessToken });
-            return body.challengesJoined.find((entry: any) => entry.challengeId === challenge.id)
-              .joinedAt as string;
-          }),
-        );
-        const seconds = new Set(joinedAt.map((at) => Math.floor(Date.parse(at) / 1000)));
-        if (seconds.size === 1) challengeId = challenge.id;
-        else for (const player of [z, y, x]) await leave(player.accessToken, challenge.id);
-      }
-      expect(challengeId, "could not make three joins within one second").not.toBe("");
-      const expected = [z, y, x].map((player) => player.user.id);
-      expect(boardOrder(await leaderboardOf(x.accessToken, challengeId)), "from the database").toEqual(
-        expected,
+  it("ties on current are ordered by join time, also for joins within the same second", async () => {
+    const x = await newUser({ displayName: "X" });
+    const y = await newUser({ displayName: "Y" });
+    const z = await newUser({ displayName: "Z" });
+    // Ids are time-ordered: x < y < z. They join in the opposite order, quickly.
+    expect([x.user.id, y.user.id, z.user.id]).toEqual([x.user.id, y.user.id, z.user.id].sort());
+    let challengeId = "";
+    for (let attempt = 0; attempt < 3 && !challengeId; attempt++) {
+      const challenge = await createChallenge(x.accessToken, { rule: { type: "meal_count", target: 5 } });
+      await sleep(1000 - (Date.now() % 1000) + 5); // the start of a second
+      for (const player of [z, y, x]) await join(player.accessToken, challenge.id);
+      const joinedAt = await Promise.all(
+        [z, y, x].map(async (player) => {
+          const { body } = await api("/v1/users/me/export", { token: player.accessToken });
+          return body.challengesJoined.find((entry: any) => entry.challengeId === challenge.id)
+            .joinedAt as string;
+        }),
       );
-      await eventually(async () => expect(await boardExists(challengeId)).toBe(true));
-      const fromRedis = await leaderboardOf(x.accessToken, challengeId);
-      expect(boardOrder(fromRedis), "from Redis").toEqual(expected);
-      expect((await leaderboardOf(z.accessToken, challengeId)).me?.rank).toBe(1);
-    },
-  );
+      const seconds = new Set(joinedAt.map((at) => Math.floor(Date.parse(at) / 1000)));
+      if (seconds.size === 1) challengeId = challenge.id;
+      else for (const player of [z, y, x]) await leave(player.accessToken, challenge.id);
+    }
+    expect(challengeId, "could not make three joins within one second").not.toBe("");
+    const expected = [z, y, x].map((player) => player.user.id);
+    expect(boardOrder(await leaderboardOf(x.accessToken, challengeId)), "from the database").toEqual(
+      expected,
+    );
+    await eventually(async () => expect(await boardExists(challengeId)).toBe(true));
+    const fromRedis = await leaderboardOf(x.accessToken, challengeId);
+    expect(boardOrder(fromRedis), "from Redis").toEqual(expected);
+    expect((await leaderboardOf(z.accessToken, challengeId)).me?.rank).toBe(1);
+  });
 
   describe("with Redis down", () => {
     let warnings: ReturnType<typeof watchWarnings>;
@@ -308,37 +304,34 @@ describe("leaderboard", () => {
     // swallows the failure); the board that was in Redis before the outage is still there afterwards
     // (TTL 1 h) and is served as is, so the player who progressed during the outage keeps the old
     // rank until the key expires. Nothing marks the board stale when Redis comes back.
-    it(
-      "progress written while Redis is down shows on the board once Redis is back",
-      async () => {
-        const { players, challenge, expected } = await rankedChallenge();
-        anyToken = players.a.accessToken;
-        await redisBackUp(anyToken);
-        await warm(players.a.accessToken, challenge.id);
+    it("progress written while Redis is down shows on the board once Redis is back", async () => {
+      const { players, challenge, expected } = await rankedChallenge();
+      anyToken = players.a.accessToken;
+      await redisBackUp(anyToken);
+      await warm(players.a.accessToken, challenge.id);
 
-        // e completes while Redis is down: the write succeeds (PostgreSQL is the source of truth).
-        for (const day of [-3, -2, -1]) {
-          const write = await apiWith(REDIS_DOWN, "/v1/logs", {
-            token: players.e.accessToken,
-            body: { mealType: "lunch", eatenAt: onDay(day), title: "Offline lunch" },
-          });
-          expect(write.status).toBe(201);
-        }
-        const [a, c, b, d, e] = expected;
-        const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+      // e completes while Redis is down: the write succeeds (PostgreSQL is the source of truth).
+      for (const day of [-3, -2, -1]) {
+        const write = await apiWith(REDIS_DOWN, "/v1/logs", {
           token: players.e.accessToken,
+          body: { mealType: "lunch", eatenAt: onDay(day), title: "Offline lunch" },
         });
-        expect(boardOrder(down.body)).toEqual([a, c, e, b, d]);
-        expect(down.body.me).toMatchObject({ rank: 3, current: 3 });
+        expect(write.status).toBe(201);
+      }
+      const [a, c, b, d, e] = expected;
+      const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+        token: players.e.accessToken,
+      });
+      expect(boardOrder(down.body)).toEqual([a, c, e, b, d]);
+      expect(down.body.me).toMatchObject({ rank: 3, current: 3 });
 
-        await redisBackUp(anyToken);
-        await eventually(async () => {
-          const board = await leaderboardOf(players.e.accessToken, challenge.id);
-          expect(boardOrder(board)).toEqual([a, c, e, b, d]);
-          expect(board.me).toMatchObject({ rank: 3, current: 3 });
-        });
-      },
-    );
+      await redisBackUp(anyToken);
+      await eventually(async () => {
+        const board = await leaderboardOf(players.e.accessToken, challenge.id);
+        expect(boardOrder(board)).toEqual([a, c, e, b, d]);
+        expect(board.me).toMatchObject({ rank: 3, current: 3 });
+      });
+    });
   });
 
   // BUG (src/services/leaderboard.ts UPSERT / src/services/users.ts updateMe): the board keeps each
