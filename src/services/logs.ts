@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { idempotencyKeys, type MealType, mealLogs } from "../db/schema";
 import { guarded, sqlState } from "../db/session-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
@@ -274,7 +274,9 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
       .select({ log: logJson })
       .from(mealLogs)
       .where(and(...conditions))
-      .orderBy(desc(mealLogs.eatenAt), desc(mealLogs.id))
+      // NULLS LAST as in the index (drizzle's .desc() declares it so): then the page is an ordered
+      // index scan that stops after `limit` rows, not a sort of all the user's logs.
+      .orderBy(sql`${mealLogs.eatenAt} desc nulls last`, sql`${mealLogs.id} desc nulls last`)
       .limit(filters.limit + 1),
   ]);
   const page = rows.slice(0, filters.limit);
