@@ -32,3 +32,12 @@ export function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The constraint a database error names (empty when none), looking through drizzle's wrapper. */
+export function constraintOf(error: unknown): string {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const constraint = (current as Error & { constraint?: unknown }).constraint;
+    if (typeof constraint === "string" && current.name === "NeonDbError") return constraint;
+  }
+  return "";
+}

@@ -5,7 +5,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ConfigError } from "../config";
 import { isDatabaseUnavailable } from "../db/client";
-import { SESSION_ENDED_SQLSTATE, sqlState } from "../db/session-guard";
+import { constraintOf, SESSION_ENDED_SQLSTATE, sqlState } from "../db/session-guard";
 import { accessLog } from "../middleware/access-log";
 import { corsAllowlist } from "../middleware/cors";
 import { jsonBody } from "../middleware/json-body";
@@ -34,7 +34,13 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
     return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
   }
   const state = sqlState(err);
-  if (state === SESSION_ENDED_SQLSTATE) return sessionEnded();
+  // The user row vanished under the request (account deleted mid-write): their session has ended.
+  if (
+    state === SESSION_ENDED_SQLSTATE ||
+    (state === "23503" && /_user_id_users_id_fk$/.test(constraintOf(err)))
+  ) {
+    return sessionEnded();
+  }
   if (state === WRITE_QUOTA_SQLSTATE) {
     const resetSeconds = Math.max(1, Number((err as { detail?: string }).detail ?? 60) || 60);
     return new ApiError("RATE_LIMITED", {
@@ -45,6 +51,14 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
         "RateLimit-Remaining": "0",
         "RateLimit-Reset": String(resetSeconds),
       },
+    });
+  }
+  if (state === "40P01" || state === "40001") {
+    // A deadlock or serialization failure: transient, and the transaction was rolled back whole.
+    logger.warn("transaction conflict", { route: c.req.routePath, sqlState: state });
+    return new ApiError("SERVICE_UNAVAILABLE", {
+      detail: "The request conflicted with a concurrent one and was not applied. Please retry.",
+      headers: { "Retry-After": "1" },
     });
   }
   if (isDatabaseUnavailable(err)) {

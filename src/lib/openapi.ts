@@ -64,3 +64,25 @@ export const authenticated: Record<string, string[]>[] = [{ bearer: [] }, { cook
 
 /** `security` of a route that answers anyone and says more to a signed-in caller. */
 export const optionallyAuthenticated: Record<string, string[]>[] = [{}, ...authenticated];
+
+/** Text PostgreSQL can store: any string without NUL (which `text` refuses). */
+export const Text = () =>
+  z.string().refine((value) => !value.includes("\u0000"), "must not contain NUL characters");
+
+const YEAR_MIN = 2000;
+const YEAR_MAX = 2999;
+const inYears = (iso: string) => {
+  const year = Number(iso.slice(0, 4));
+  return year >= YEAR_MIN && year <= YEAR_MAX;
+};
+
+/** A calendar day `YYYY-MM-DD` in the years the API deals with (2000..2999). */
+export const Day = () => z.iso.date().refine(inYears, `must be a day between ${YEAR_MIN} and ${YEAR_MAX}`);
+
+/** An ISO 8601 instant with offset whose UTC time falls in 2000..2999. */
+export const Instant = () =>
+  z.iso.datetime({ offset: true }).refine((value) => {
+    // Refinements run even when the format check failed: never assume a parsable value here.
+    const time = Date.parse(value);
+    return Number.isFinite(time) && inYears(new Date(time).toISOString());
+  }, `must fall between ${YEAR_MIN} and ${YEAR_MAX}`);

@@ -21,8 +21,9 @@ export function createOutageTracker(dependency: string) {
       downSince = Date.now();
       logger.warn(`${dependency} unavailable; serving without it`, { dependency, err });
     },
-    up(logger: Logger) {
-      if (downSince === undefined) return;
+    /** Records a success; true when it ends an outage. */
+    up(logger: Logger): boolean {
+      if (downSince === undefined) return false;
       logger.info(`${dependency} available again`, {
         dependency,
         outageMs: Date.now() - downSince,
@@ -30,6 +31,7 @@ export function createOutageTracker(dependency: string) {
       });
       downSince = undefined;
       failures = 0;
+      return true;
     },
   };
 }

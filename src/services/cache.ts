@@ -2,6 +2,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../config";
 import type { Logger } from "../lib/logger";
 import { createOutageTracker } from "../lib/outage";
+import { flushPendingRevocations } from "./revocation";
 
 export type CacheStatus = "ok" | "disabled" | "unavailable";
 
@@ -22,6 +23,9 @@ export interface Cache {
 
 export const redisOutage = createOutageTracker("redis");
 
+/** Part of every per-user cache key; bumped when Redis comes back from an outage (user-cache.ts). */
+export const CACHE_EPOCH_KEY = "ucache:epoch";
+
 export function createCache(config: Config, logger: Logger): Cache {
   const redis = config.upstash
     ? new Redis({
@@ -40,7 +44,12 @@ export function createCache(config: Config, logger: Logger): Cache {
     if (!redis) return fallback;
     try {
       const result = await operation(redis);
-      redisOutage.up(logger);
+      if (redisOutage.up(logger)) {
+        // What the outage may have cost: revocation marks not written, cache bumps lost.
+        void Promise.all([redis.incr(CACHE_EPOCH_KEY), flushPendingRevocations(redis)]).catch((err) =>
+          logger.warn("redis recovery tasks failed", { err }),
+        );
+      }
       return result;
     } catch (err) {
       redisOutage.down(logger, err);

@@ -270,8 +270,7 @@ export async function joinChallenge(services: Services, auth: AuthContext, id: s
   const { db } = services;
   assertId(id);
   return asUserWrite(services, auth, async () => {
-    const [, joinResult, applied, progressResult] = await guardedWrite(services, auth, [
-      db.execute(sql`select 1 from users where id = ${auth.userId} for update`),
+    const [joinResult, applied, progressResult] = await guardedWrite(services, auth, [
       db.execute<JoinRow>(sql`
         with c as (
           select id, starts_at, ends_at, duration_days from challenges where id = ${id}

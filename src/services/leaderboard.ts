@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
 import type { WriteEvent } from "./logs";
-import { revokedSessionKey } from "./revocation";
+import { isRevocationPending, revokedSessionKey } from "./revocation";
 
 /**
  * Challenge leaderboards: an Upstash sorted set per challenge (member = user id, ascending score =
@@ -87,6 +87,7 @@ const parseEntry = (raw: unknown): StoredEntry | undefined => {
 };
 
 async function fromRedis(services: Services, auth: AuthContext, challengeId: string, limit: number) {
+  if (isRevocationPending(auth.sessionId)) throw sessionEnded();
   const userId = auth.userId;
   const result = await services.cache.attempt(
     (redis) =>

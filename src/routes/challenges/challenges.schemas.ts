@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Instant, Text } from "../../lib/openapi";
 import { CursorSchema, LimitSchema, MealTypeSchema, TagSchema } from "../logs/logs.schemas";
 
 const target = (max: number) => z.number().int().min(1).max(max);
@@ -25,11 +26,11 @@ export const RuleSchema = z
   ])
   .meta({ id: "ChallengeRule" });
 
-const InstantSchema = z.iso.datetime({ offset: true }).meta({ example: "2026-12-01T00:00:00+09:00" });
+const InstantSchema = Instant().meta({ example: "2026-12-01T00:00:00+09:00" });
 
 const challengeFields = {
-  title: z.string().trim().min(1).max(120),
-  description: z.string().trim().max(2000),
+  title: Text().trim().min(1).max(120),
+  description: Text().trim().max(2000),
   rule: RuleSchema,
   startsAt: InstantSchema,
   endsAt: InstantSchema.nullable(),

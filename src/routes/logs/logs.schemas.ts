@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { MEAL_TYPES } from "../../db/schema";
+import { Day, Instant, Text } from "../../lib/openapi";
 
 const DAY_MS = 86_400_000;
-const EARLIEST = Date.parse("2000-01-01T00:00:00Z");
 
 export const MealTypeSchema = z.enum(MEAL_TYPES);
 
@@ -12,14 +12,10 @@ export const TagSchema = z
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase slug (a-z, 0-9, single hyphens)")
   .meta({ example: "vegetable" });
 
-export const DaySchema = z.iso
-  .date()
-  .meta({ description: "Calendar day, YYYY-MM-DD", example: "2026-11-26" });
+export const DaySchema = Day().meta({ description: "Calendar day, YYYY-MM-DD", example: "2026-11-26" });
 
-const EatenAtSchema = z.iso
-  .datetime({ offset: true })
+const EatenAtSchema = Instant()
   .refine((value) => Date.parse(value) <= Date.now() + DAY_MS, "must not be more than 1 day in the future")
-  .refine((value) => Date.parse(value) >= EARLIEST, "must not be before 2000")
   .meta({
     description: "When the meal was eaten, ISO 8601 with offset",
     example: "2026-11-26T08:30:00+09:00",
@@ -35,8 +31,8 @@ const grams = z
 const logFields = {
   mealType: MealTypeSchema,
   eatenAt: EatenAtSchema,
-  title: z.string().trim().min(1).max(200),
-  note: z.string().max(2000).nullable(),
+  title: Text().trim().min(1).max(200),
+  note: Text().max(2000).nullable(),
   photoUrl: z
     .url({ protocol: /^https$/, error: "must be an https URL" })
     .max(2048)
