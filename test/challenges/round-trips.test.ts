@@ -1,0 +1,61 @@
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { signUp } from "../helpers/factories";
+
+// DESIGN.md: a meal log that advances several challenges and awards a badge is still ONE atomic
+// database round trip. Counted by the local Neon endpoint under a tag of this test's own.
+const OFFICIAL = {
+  streak: "01936f00-0000-7000-8000-000000000001",
+  veggie: "01936f00-0000-7000-8000-000000000002",
+  breakfast: "01936f00-0000-7000-8000-000000000003",
+};
+
+async function roundTrips(tag: string) {
+  const response = await fetch(`${inject("neonControlUrl")}/stats?tag=${tag}`);
+  return ((await response.json()) as { httpRequests: number }).httpRequests;
+}
+
+describe("database round trips of a log write", () => {
+  it("is one, for a log that advances three challenges and awards a badge", async () => {
+    const account = await signUp();
+    const tag = `rt-${crypto.randomUUID()}`;
+    const app = buildApp();
+    const bindings = {
+      ...env,
+      NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`),
+    };
+    const call = (path: string, body?: unknown) =>
+      app.request(
+        `http://localhost${path}`,
+        {
+          method: "POST",
+          headers: { Authorization: `Bearer ${account.accessToken}`, "Content-Type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+        bindings,
+      );
+    for (const id of Object.values(OFFICIAL))
+      expect((await call(`/v1/challenges/${id}/join`)).status).toBe(201);
+
+    const before = await roundTrips(tag);
+    const response = await call("/v1/logs", {
+      mealType: "breakfast",
+      eatenAt: new Date().toISOString(),
+      title: "Vegetable porridge",
+      tags: ["vegetable"],
+    });
+    expect(response.status).toBe(201);
+    const { events } = await response.json<{
+      events: { type: string; challengeId?: string; badge?: { code: string } }[];
+    }>();
+    const advanced = events
+      .filter((event) => event.type === "challenge_progress")
+      .map((event) => event.challengeId);
+    expect(advanced.sort()).toEqual(Object.values(OFFICIAL).sort());
+    expect(
+      events.filter((event) => event.type === "badge_awarded").map((event) => event.badge?.code),
+    ).toEqual(["first_log"]);
+    expect((await roundTrips(tag)) - before).toBe(1);
+  });
+});
