@@ -41,30 +41,10 @@ export const BADGE_CODES = [
   "challenge_light_days",
 ] as const;
 
-export type Rule =
-  | { type: "log_days"; target: number }
-  | { type: "streak_days"; target: number }
-  | { type: "meal_count"; target: number; mealType?: string }
-  | { type: "tag_count"; target: number; tag: string }
-  | { type: "calorie_cap_days"; target: number; maxCalories: number };
+// The API's own types: a change of shape breaks these suites at compile time too.
+export type { Challenge, Progress, Rule } from "../../src/services/challenges";
 
-export type Progress = { current: number; target: number; completed: boolean; completedAt: string | null };
-
-export type Challenge = {
-  id: string;
-  title: string;
-  description: string;
-  rule: Rule;
-  startsAt: string;
-  endsAt: string | null;
-  durationDays: number | null;
-  official: boolean;
-  createdBy: string | null;
-  participants: number;
-  badge: { code: string; name: string; description: string; icon: string } | null;
-  joined: boolean;
-  progress: Progress | null;
-};
+import type { Challenge, Progress } from "../../src/services/challenges";
 
 export type Board = {
   items: {
