@@ -37,10 +37,18 @@ const unavailableSqlStates = /^(08|53|57P0)/;
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
     if (current.name === "TimeoutError" || current.name === "AbortError") return true;
-    if (current.name === "NeonDbError") {
-      const code = (current as Error & { code?: string }).code;
-      return code === undefined || unavailableSqlStates.test(code);
-    }
   }
-  return false;
+  const driverError = neonDbError(error);
+  if (!driverError) return false;
+  return driverError.code === undefined || unavailableSqlStates.test(driverError.code);
+}
+
+type NeonDbError = Error & { code?: string; constraint?: string };
+
+/** The Neon driver's error behind `error` (drizzle wraps it as the cause), if there is one. */
+export function neonDbError(error: unknown): NeonDbError | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current.name === "NeonDbError") return current as NeonDbError;
+  }
+  return undefined;
 }

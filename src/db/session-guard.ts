@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Database } from "./client";
+import { type Database, neonDbError } from "./client";
 
 /** SQLSTATE raised by `assert_session_active()` (drizzle/0001_session_guard.sql). */
 export const SESSION_ENDED_SQLSTATE = "SK401";
@@ -25,19 +25,7 @@ export async function guarded<T extends readonly [BatchItem<"pg">, ...BatchItem<
 }
 
 /** The SQLSTATE of a database error, looking through drizzle's wrapper. */
-export function sqlState(error: unknown): string | undefined {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === "string" && current.name === "NeonDbError") return code;
-  }
-  return undefined;
-}
+export const sqlState = (error: unknown) => neonDbError(error)?.code;
 
 /** The constraint a database error names (empty when none), looking through drizzle's wrapper. */
-export function constraintOf(error: unknown): string {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    const constraint = (current as Error & { constraint?: unknown }).constraint;
-    if (typeof constraint === "string" && current.name === "NeonDbError") return constraint;
-  }
-  return "";
-}
+export const constraintOf = (error: unknown) => neonDbError(error)?.constraint ?? "";

@@ -16,7 +16,6 @@ export interface Cache {
   ping(): Promise<CacheStatus>;
   getJson<T>(key: string): Promise<T | undefined>;
   setJson(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  delete(...keys: string[]): Promise<void>;
   /** Runs `operation` against Redis, or returns `fallback` when Redis is disabled or failing. */
   attempt<T>(operation: (redis: Redis) => Promise<T>, fallback: T): Promise<T>;
 }
@@ -72,10 +71,6 @@ export function createCache(config: Config, logger: Logger): Cache {
     setJson: (key, value, ttlSeconds) =>
       attempt(async (client) => {
         await client.set(key, value, { ex: ttlSeconds });
-      }, undefined),
-    delete: (...keys) =>
-      attempt(async (client) => {
-        if (keys.length > 0) await client.del(...keys);
       }, undefined),
   };
 }

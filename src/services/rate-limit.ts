@@ -68,13 +68,6 @@ export function createRateLimits(cache: Cache, config: Config) {
         };
       }, open(name));
     },
-    /** Says whether `key` has hits left, without counting one. */
-    peek(name: LimitName, key: string): Promise<LimitState> {
-      return cache.attempt(async (redis) => {
-        const { remaining, reset } = await limiter(name, redis).getRemaining(key);
-        return { allowed: remaining > 0, limit: table[name].tokens, remaining, resetAt: reset };
-      }, open(name));
-    },
     /**
      * Forgets `key`'s hits. Deletes the two window keys the sliding window reads
      * (`<prefix>:<key>:<window>`, as @upstash/ratelimit names them) instead of its SCAN-based

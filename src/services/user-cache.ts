@@ -68,14 +68,14 @@ redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1`;
 
-export type CachedRead<T> =
+type CachedRead<T> =
   | { state: "revoked" }
   | { state: "hit"; value: T }
   | { state: "miss"; store: (value: T) => void }
   | { state: "unavailable" };
 
 /** Looks `name` up for the user; on a miss, `store` fills it (after the response) when that is safe. */
-export async function readUserCache<T>(
+async function readUserCache<T>(
   services: Services,
   auth: { userId: string; sessionId: string },
   name: string,
@@ -111,7 +111,7 @@ export async function readUserCache<T>(
   };
 }
 
-/** Starts a write: later reads bypass the cache until `endWrite`. Pipelined with other commands of the tick. */
+/** Starts a write: later reads bypass the cache until `endWrite`. Runs in parallel with the write's batch. */
 export function beginWrite(services: Services, userId: string): Promise<unknown> {
   rememberWriter(userId);
   const k = keys(userId);
