@@ -4,7 +4,7 @@ import { decode, sign } from "hono/jwt";
 import { expect, inject } from "vitest";
 import { buildApp } from "../../src/app";
 import { DEFAULT_PASSWORD, uniqueEmail, uniqueIp } from "../helpers/factories";
-import { BASE_URL, call, expectProblem } from "../helpers/http";
+import { BASE_URL, callJson, expectProblem } from "../helpers/http";
 
 /** The bindings of vitest.config.ts and wrangler.toml that the auth suites reason about. */
 export const JWT = {
@@ -47,15 +47,7 @@ export async function api<T = any>(path: string, options: AuthCallOptions = {}) 
   };
   if (options.cookie !== undefined) headers.Cookie = options.cookie;
   if (options.origin !== undefined) headers.Origin = options.origin;
-  const response = await call(path, {
-    method: options.method,
-    body: options.body,
-    token: options.token,
-    headers,
-  });
-  const copy = response.clone();
-  const text = await response.text();
-  return { response: copy, status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return callJson<T>(path, { method: options.method, body: options.body, token: options.token, headers });
 }
 
 export type Account = {

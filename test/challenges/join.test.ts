@@ -86,7 +86,7 @@ describe("join and leave", () => {
     await logMeal(u.accessToken, { eatenAt: onDay(-1) });
     const left = await leave(u.accessToken, challenge.id);
     expect(left.status).toBe(204);
-    expect(left.body).toBe("");
+    expect(left.body).toBeUndefined(); // no body at all (callJson: empty text → undefined)
     await expectProblem((await leave(u.accessToken, challenge.id)).response, 404);
     await expectProblem((await progressRaw(u.accessToken, challenge.id)).response, 404);
     const { body } = await getChallenge(u.accessToken, challenge.id);

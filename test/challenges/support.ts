@@ -10,7 +10,7 @@ import { expect, inject, type MockInstance, vi } from "vitest";
 import { buildApp } from "../../src/app";
 import worker from "../../src/index";
 import { type SignedUp, signUp } from "../helpers/factories";
-import { BASE_URL, call } from "../helpers/http";
+import { BASE_URL, type CallOptions, callJson } from "../helpers/http";
 
 /**
  * Factories and small clients for the challenge and badge suites. Every test builds its own users
@@ -59,22 +59,10 @@ export type Board = {
 export type WriteEvent = { type: string; [key: string]: any };
 export type LogWrite = { log: { id: string; localDate: string; [key: string]: any }; events: WriteEvent[] };
 
-export type Request = {
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  token?: string;
-};
+export type Request = CallOptions;
 
-/** `call` plus the parsed body; `response` is an unread copy for `expectProblem`. */
-export async function api<T = any>(path: string, options: Request = {}) {
-  const response = await call(path, options);
-  const copy = response.clone();
-  const text = await response.text();
-  let body: unknown = text;
-  if (response.headers.get("content-type")?.includes("json") && text) body = JSON.parse(text);
-  return { response: copy, status: response.status, body: body as T };
-}
+/** `callJson` (test/helpers/http.ts): the parsed body and an unread copy of the response. */
+export const api = callJson;
 
 /** A fresh user in a zone (UTC unless told: local days are then UTC dates). */
 export function newUser(options: { timezone?: string; displayName?: string } = {}): Promise<SignedUp> {

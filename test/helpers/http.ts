@@ -25,12 +25,20 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
   return exports.default.fetch(new Request(new URL(path, BASE_URL), { method, headers, body }));
 }
 
-/** `call`, then the parsed JSON body next to the response. */
-export async function callJson<T = any>(path: string, options: CallOptions = {}) {
+/**
+ * `call`, then the parsed JSON body next to the response; `response` is an unread copy, so
+ * `expectProblem(result.response, …)` still works on it.
+ */
+export type JsonResult<T> = { response: Response; status: number; body: T; headers: Headers };
+
+export async function callJson<T = any>(path: string, options: CallOptions = {}): Promise<JsonResult<T>> {
   const response = await call(path, options);
+  const copy = response.clone();
   const text = await response.text();
-  const body = (text ? JSON.parse(text) : undefined) as T;
-  return { response, status: response.status, body };
+  // No body: undefined; JSON: parsed; anything else (HTML, text): as it came.
+  let body: unknown = text || undefined;
+  if (response.headers.get("content-type")?.includes("json") && text) body = JSON.parse(text);
+  return { response: copy, status: response.status, body: body as T, headers: response.headers };
 }
 
 /** Asserts the response is a RFC 9457 problem and returns it. */

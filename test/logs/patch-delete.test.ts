@@ -149,7 +149,7 @@ describe("DELETE /v1/logs/:id: happy path", () => {
     const { log } = await logMeal(account.accessToken);
     const { status, body } = await deleteLog(account.accessToken, log.id);
     expect(status).toBe(204);
-    expect(body).toBe("");
+    expect(body).toBeUndefined(); // no body at all (callJson: empty text → undefined)
     const { response } = await getLog(account.accessToken, log.id);
     expect((await expectProblem(response, 404)).code).toBe("NOT_FOUND");
     expect(await listedIds(account.accessToken)).toEqual([]);

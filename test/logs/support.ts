@@ -1,7 +1,7 @@
 import { decode } from "hono/jwt";
 import { expect, inject } from "vitest";
 import { type SignedUp, signUp } from "../helpers/factories";
-import { call, expectProblem } from "../helpers/http";
+import { type CallOptions, callJson, expectProblem } from "../helpers/http";
 
 /**
  * Factories and small clients for the meal-log suites. Every test builds its own users and logs
@@ -23,26 +23,10 @@ export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 /** A UTC timestamp as the API answers them (`...Z`). */
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-export type Request = {
-  method?: string;
-  body?: unknown;
-  rawBody?: BodyInit;
-  headers?: Record<string, string>;
-  token?: string;
-};
+export type Request = CallOptions;
 
-/**
- * `call` plus the parsed body; `response` is an unread copy, so `expectProblem(result.response, …)`
- * still works on it.
- */
-export async function api<T = any>(path: string, options: Request = {}) {
-  const response = await call(path, options);
-  const copy = response.clone();
-  const text = await response.text();
-  let body: unknown = text;
-  if (response.headers.get("content-type")?.includes("json") && text) body = JSON.parse(text);
-  return { response: copy, status: response.status, body: body as T, headers: response.headers };
-}
+/** `callJson` (test/helpers/http.ts): the parsed body and an unread copy of the response. */
+export const api = callJson;
 
 export type UserOptions = {
   timezone?: string;
