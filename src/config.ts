@@ -23,6 +23,12 @@ export type Bindings = {
   DB_TIMEOUT_MS?: string;
   CACHE_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
+  /**
+   * `on` (production): a signup without a time zone takes the edge's guess, `request.cf.timezone`.
+   * `off` (every local launcher): `wrangler dev` hands the Worker a made-up `cf` object (Austin,
+   * America/Chicago) that says nothing about the user, so the default zone applies instead.
+   */
+  EDGE_TIMEZONE_GUESS?: string;
 };
 
 const utf8Length = (value: string) => new TextEncoder().encode(value).length;
@@ -62,6 +68,7 @@ const configSchema = z
     DB_TIMEOUT_MS: positiveInt(2500),
     CACHE_TIMEOUT_MS: positiveInt(1000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    EDGE_TIMEZONE_GUESS: z.enum(["on", "off"]).default("on"),
   })
   .refine((env) => Boolean(env.UPSTASH_REDIS_REST_URL) === Boolean(env.UPSTASH_REDIS_REST_TOKEN), {
     path: ["UPSTASH_REDIS_REST_TOKEN"],
@@ -85,6 +92,8 @@ export type Config = {
   };
   timeouts: { dbMs: number; cacheMs: number };
   logLevel: ParsedEnv["LOG_LEVEL"];
+  /** Whether `request.cf.timezone` is a real guess (production) or a local placeholder. */
+  edgeTimeZoneGuess: boolean;
 };
 
 /** Thrown when the deployment's settings are missing or wrong; its message names each one. */
@@ -142,5 +151,6 @@ function toConfig(env: ParsedEnv): Config {
     },
     timeouts: { dbMs: env.DB_TIMEOUT_MS, cacheMs: env.CACHE_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
+    edgeTimeZoneGuess: env.EDGE_TIMEZONE_GUESS === "on",
   };
 }

@@ -48,6 +48,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       UPSTASH_REDIS_REST_URL: stack.upstashUrl,
       UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
       JWT_SECRET: localJwtSecret(),
+      // wrangler dev's request.cf is a placeholder (Austin, Texas): no guess of the user's zone.
+      EDGE_TIMEZONE_GUESS: "off",
       ...options.vars,
     };
     wrangler = spawn(

@@ -16,6 +16,7 @@ export const WORKER_SETTINGS = [
   "DB_TIMEOUT_MS",
   "CACHE_TIMEOUT_MS",
   "LOG_LEVEL",
+  "EDGE_TIMEZONE_GUESS",
 ] as const;
 
 /** The Neon driver needs a well-formed URL; the local endpoint ignores its host and credentials. */

@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PASSWORD, uniqueEmail, uniqueIp } from "../helpers/factories";
 import { BASE_URL, call, expectProblem } from "../helpers/http";
-import { ACCESS_TTL, api, claimsOf, getMe, logIn, REFRESH_TTL, setCookie } from "./support";
+import { ACCESS_TTL, api, claimsOf, getMe, logIn, REFRESH_TTL, setCookie, withBindings } from "./support";
 
 const signup = (body: Record<string, unknown>, ip = uniqueIp()) => api("/v1/auth/signup", { ip, body });
 
@@ -132,6 +132,39 @@ describe("POST /v1/auth/signup: time zone", () => {
     const bogus = await signupFromEdge(valid(), { timezone: "Not/AZone" });
     expect(bogus.status).toBe(201);
     expect(bogus.body.user.timezone).toBe("Asia/Seoul");
+  });
+
+  describe("on the local server (EDGE_TIMEZONE_GUESS=off, set by every local launcher)", () => {
+    const local = withBindings({ EDGE_TIMEZONE_GUESS: "off" });
+    // The part of wrangler dev's made-up request.cf (Miniflare's fallback) that looks like a guess.
+    const placeholderCf = {
+      colo: "DFW",
+      city: "Austin",
+      region: "Texas",
+      country: "US",
+      timezone: "America/Chicago",
+    };
+    const signupLocally = async (body: Record<string, unknown>) => {
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json", "CF-Connecting-IP": uniqueIp() },
+        body: JSON.stringify(body),
+        cf: placeholderCf,
+      };
+      const response = await local("/v1/auth/signup", init);
+      return { status: response.status, body: (await response.json()) as any };
+    };
+
+    it("does not take the placeholder cf object for a guess: Asia/Seoul", async () => {
+      const { status, body } = await signupLocally(valid());
+      expect(status).toBe(201);
+      expect(body.user.timezone).toBe("Asia/Seoul");
+    });
+
+    it("still takes the client's zone", async () => {
+      const { body } = await signupLocally(valid({ timezone: "America/Sao_Paulo" }));
+      expect(body.user.timezone).toBe("America/Sao_Paulo");
+    });
   });
 
   it("refuses an unknown zone from the client with 400 on path timezone, whatever the edge guesses", async () => {

@@ -73,6 +73,9 @@ try {
   const page = await browser.newPage();
   await page.goto(`${frontend.origin}/?api=${encodeURIComponent(worker.url)}`);
   let accessToken = "";
+  let timeZone = "";
+  let loggedDay = "";
+  const todayIn = (zone: string) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());
 
   await check("signs up with cookies from another origin", async () => {
     const signup = await call(page, "/v1/auth/signup", {
@@ -85,6 +88,9 @@ try {
     });
     expect(signup.status === 201, `signup answered ${signup.status}: ${JSON.stringify(signup.body)}`);
     accessToken = signup.body.accessToken;
+    timeZone = signup.body.user.timezone;
+    // No zone sent, and wrangler dev's request.cf is a placeholder (Austin): the default applies.
+    expect(timeZone === "Asia/Seoul", `a signup without a zone got ${timeZone}, not Asia/Seoul`);
     const cookies = await page.context().cookies([worker.url, `${worker.url}/v1/auth/refresh`]);
     const names = cookies.map((cookie) => cookie.name).sort();
     expect(names.includes("access_token") && names.includes("refresh_token"), `cookies: ${names}`);
@@ -97,6 +103,7 @@ try {
   });
 
   await check("logs a meal and sees the events it caused", async () => {
+    const before = todayIn(timeZone);
     const created = await call(page, "/v1/logs", {
       method: "POST",
       body: JSON.stringify({
@@ -111,15 +118,21 @@ try {
       created.status === 201,
       `POST /v1/logs answered ${created.status}: ${JSON.stringify(created.body)}`,
     );
+    // The meal counts for the user's own day (in their zone), whatever the machine's zone or the hour.
+    loggedDay = created.body.log.localDate;
+    const after = todayIn(timeZone);
+    expect(
+      loggedDay === before || loggedDay === after,
+      `the log counted for ${loggedDay}, not today in ${timeZone} (${before}..${after})`,
+    );
     const codes = created.body.events
       .filter((e: any) => e.type === "badge_awarded")
       .map((e: any) => e.badge.code);
     expect(codes.includes("first_log"), `events: ${JSON.stringify(created.body.events)}`);
   });
 
-  await check("reads the summary of today", async () => {
-    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul" }).format(new Date());
-    const summary = await call(page, `/v1/logs/summary?from=${today}&to=${today}`);
+  await check("reads the summary of the day the meal counted for (today, in the user's zone)", async () => {
+    const summary = await call(page, `/v1/logs/summary?from=${loggedDay}&to=${loggedDay}`);
     expect(summary.status === 200, `summary answered ${summary.status}`);
     expect(summary.body.totals.calories === 620, `totals: ${JSON.stringify(summary.body.totals)}`);
   });

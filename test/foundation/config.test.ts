@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       perIpEnabled: true,
     });
     expect(config.corsOrigins).toEqual([]);
+    expect(config.edgeTimeZoneGuess).toBe(true);
   });
 
   it("parses lists and numbers", () => {
@@ -48,6 +49,8 @@ describe("loadConfig", () => {
       /UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together/,
     );
     expect(() => loadConfig({ ...valid, RATE_LIMIT_PER_IP: "maybe" })).toThrow(/RATE_LIMIT_PER_IP/);
+    expect(() => loadConfig({ ...valid, EDGE_TIMEZONE_GUESS: "yes" })).toThrow(/EDGE_TIMEZONE_GUESS/);
+    expect(loadConfig({ ...valid, EDGE_TIMEZONE_GUESS: "off" }).edgeTimeZoneGuess).toBe(false);
   });
 
   it("parses each bindings object once", () => {

@@ -11,8 +11,12 @@ import type { changePassword, login, logout, refresh, signup } from "./auth.rout
 
 const clientMeta = (c: Context<AppEnv>): auth.ClientMeta => ({ ip: c.req.header("cf-connecting-ip") });
 
-/** The edge's guess from the request (`request.cf.timezone`), when it names a real zone. */
+/**
+ * The edge's guess from the request (`request.cf.timezone`), when it names a real zone and the
+ * deployment trusts it (`EDGE_TIMEZONE_GUESS`: off locally, where `cf` is a placeholder).
+ */
 function edgeTimeZone(c: Context<AppEnv>) {
+  if (!c.var.config.edgeTimeZoneGuess) return undefined;
   const guess = (c.req.raw as { cf?: { timezone?: unknown } }).cf?.timezone;
   return typeof guess === "string" ? canonicalTimeZone(guess) : undefined;
 }
