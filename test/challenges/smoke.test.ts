@@ -21,7 +21,8 @@ describe("challenges smoke", () => {
         token: a.accessToken,
         body: {
           mealType: "lunch",
-          eatenAt: new Date(Date.now() - i * 3600_000).toISOString(),
+          // After the join, so inside the window that starts on the join day, whatever the hour.
+          eatenAt: new Date().toISOString(),
           title: `Salad ${i}`,
           tags: ["vegetable"],
         },
