@@ -774,9 +774,11 @@ export interface components {
             maxCalories: number;
         };
         ChallengeProgress: {
+            /** @description What counts so far in the participant's window, capped at `target`; a deleted log lowers it. */
             current: number;
             target: number;
             completed: boolean;
+            /** @description Set once when `current` first reached `target`; never cleared. */
             completedAt: string | null;
         } | null;
         CreateChallenge: {
