@@ -1,4 +1,5 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { PgSelect } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
 import { badges, challengeParticipants, challenges, type MealType } from "../db/schema";
 import { guarded } from "../db/session-guard";
@@ -90,15 +91,17 @@ function challengeSelect() {
 type ChallengeRow = Omit<Challenge, "joined">;
 
 function challengesFor(db: Database, userId: string) {
-  return db
-    .select(challengeSelect())
-    .from(challenges)
+  return withCaller(db.select(challengeSelect()).from(challenges).$dynamic(), userId);
+}
+
+/** The joins of the caller's view: the challenge's badge and the caller's own participation. */
+function withCaller<T extends PgSelect>(query: T, userId: string) {
+  return query
     .leftJoin(badges, eq(badges.code, challenges.badgeCode))
     .leftJoin(
       sql`${challengeParticipants} as ${mine}`,
       sql`${mine}.challenge_id = ${challenges.id} and ${mine}.user_id = ${userId}`,
-    )
-    .$dynamic();
+    );
 }
 
 const toChallenge = (row: ChallengeRow): Challenge => ({
@@ -155,15 +158,8 @@ export async function getChallenge(services: Services, auth: AuthContext, id: st
 /** The caller's view of challenges as one JSON value per row, from the same fields as `challengesFor`. */
 function challengeJsonFor(db: Database, userId: string) {
   const fields = Object.entries(challengeSelect()).map(([name, value]) => sql`${name}::text, ${value}`);
-  return db
-    .select({ challenge: sql<ChallengeRow>`jsonb_build_object(${sql.join(fields, sql`, `)})` })
-    .from(challenges)
-    .leftJoin(badges, eq(badges.code, challenges.badgeCode))
-    .leftJoin(
-      sql`${challengeParticipants} as ${mine}`,
-      sql`${mine}.challenge_id = ${challenges.id} and ${mine}.user_id = ${userId}`,
-    )
-    .$dynamic();
+  const challenge = sql<ChallengeRow>`jsonb_build_object(${sql.join(fields, sql`, `)})`;
+  return withCaller(db.select({ challenge }).from(challenges).$dynamic(), userId);
 }
 
 /**
