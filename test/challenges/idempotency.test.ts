@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectProblem } from "../helpers/http";
 import { postLog, validLog } from "../logs/support";
-import { api, challengeBody, getChallenge, newUser } from "./support";
+import { api, challengeBody, getChallenge, newUser, sql } from "./support";
 
 // POST /v1/challenges honours Idempotency-Key as POST /v1/logs does (services/idempotency.ts).
 const key = () => `challenge-${crypto.randomUUID()}`;
@@ -53,6 +53,26 @@ describe("POST /v1/challenges with Idempotency-Key: replays", () => {
     expect(second.headers.get("idempotent-replayed")).toBeNull();
     expect(second.body.createdBy).toBe(b.user.id);
     expect(second.body.id).not.toBe(first.body.id);
+  });
+});
+
+describe("POST /v1/challenges with Idempotency-Key: 24 hours", () => {
+  it("once the key's 24 h are over, the same key and body create a new challenge", async () => {
+    const account = await newUser();
+    const idempotencyKey = key();
+    const body = challengeBody();
+    const first = await post(account.accessToken, body, idempotencyKey);
+    await sql(
+      "update idempotency_keys set expires_at = now() - interval '1 second' where user_id = $1 and key = $2",
+      [account.user.id, idempotencyKey],
+    );
+    const later = await post(account.accessToken, body, idempotencyKey);
+    expect(later.status).toBe(201);
+    expect(later.headers.get("idempotent-replayed")).toBeNull();
+    expect(later.body.id).not.toBe(first.body.id);
+    const again = await post(account.accessToken, body, idempotencyKey);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.id).toBe(later.body.id);
   });
 });
 
