@@ -1,5 +1,6 @@
 // `npm run db:migrate`: applies drizzle/ to DATABASE_URL (any PostgreSQL 15+, Neon included).
-import { applyMigrations } from "./lib/migrate";
+import { applyMigrations } from "./lib/migrate.ts";
+import { describeDatabaseError } from "./lib/preflight.ts";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -9,5 +10,10 @@ if (!url) {
   process.exit(1);
 }
 const redacted = url.replace(/\/\/[^@]*@/, "//***@");
-await applyMigrations(url);
+try {
+  await applyMigrations(url);
+} catch (err) {
+  console.error(`migration failed: ${describeDatabaseError(err, url)}`);
+  process.exit(1);
+}
 console.log(`migrations applied to ${redacted}`);

@@ -114,17 +114,26 @@ export function loadConfig(env: Bindings): Config {
   const cached = parsed.get(env);
   if (cached) return cached;
   const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const name = issue.path.join(".");
-      const missing = issue.code === "invalid_type" && issue.input === undefined;
-      return missing ? `${name} is required` : `${name} ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
-  }
+  if (!result.success) throw new ConfigError(`Invalid configuration: ${problemsOf(result.error).join("; ")}`);
   const config = toConfig(result.data);
   parsed.set(env, config);
   return config;
+}
+
+const problemsOf = (error: z.ZodError) =>
+  error.issues.map((issue) => {
+    const name = issue.path.join(".");
+    const missing = issue.code === "invalid_type" && issue.input === undefined;
+    return missing ? `${name} is required` : `${name} ${issue.message}`;
+  });
+
+/**
+ * Each problem of `env` as one line naming the setting (none when valid): what `npm run dev`
+ * checks before it starts anything, with the very rules the Worker applies.
+ */
+export function configProblems(env: Bindings): string[] {
+  const result = configSchema.safeParse(env);
+  return result.success ? [] : problemsOf(result.error);
 }
 
 function toConfig(env: ParsedEnv): Config {

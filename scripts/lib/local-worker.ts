@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Stack, type StackOptions, startStack } from "../../stack/index.ts";
 import { applyMigrations } from "./migrate.ts";
 import { seed } from "./seed.ts";
@@ -21,7 +24,22 @@ export type LocalWorkerOptions = {
   /** `inherit` shows wrangler's output (npm run dev); `ignore` keeps a runner's output clean. */
   output?: "inherit" | "ignore";
   readyTimeoutMs?: number;
+  /** Called once the stack runs and before wrangler starts (npm run dev prints what runs where). */
+  onStackReady?: (stack: Stack) => void;
 };
+
+/**
+ * The Worker's settings as a dotenv file in a directory only this user can read, for wrangler's
+ * `--env-file`: secrets never appear on a command line (`ps` shows every process's arguments).
+ */
+function writeEnvFile(vars: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), "sikdan-dev-")); // mode 0700
+  const file = join(dir, "worker.env");
+  const quote = (value: string) => (value.includes("'") ? JSON.stringify(value) : `'${value}'`);
+  const lines = Object.entries(vars).map(([name, value]) => `${name}=${quote(value)}`);
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 /**
  * The Worker as `wrangler dev` serves it, in front of the local edge stack with migrations applied:
@@ -30,6 +48,7 @@ export type LocalWorkerOptions = {
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const stack = await startStack(options.stack);
   let wrangler: ChildProcess | undefined;
+  let envFile: ReturnType<typeof writeEnvFile> | undefined;
   const stop = async () => {
     if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
       const exited = new Promise((resolve) => wrangler?.once("exit", resolve));
@@ -37,6 +56,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGKILL");
     }
+    envFile?.remove();
     await stack.stop();
   };
   try {
@@ -52,6 +72,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       EDGE_TIMEZONE_GUESS: "off",
       ...options.vars,
     };
+    options.onStackReady?.(stack);
+    envFile = writeEnvFile(vars);
     wrangler = spawn(
       "wrangler",
       [
@@ -61,7 +83,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         "--ip",
         "localhost",
         "--show-interactive-dev-session=false",
-        ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+        "--env-file",
+        envFile.file,
       ],
       {
         stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit"],

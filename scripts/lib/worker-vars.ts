@@ -43,3 +43,26 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
   }
   return settings;
 }
+
+/**
+ * The `[vars]` table of wrangler.toml. A reader for that one table's `NAME = "value"` lines (what
+ * this file holds), not a TOML parser: importing wrangler's own reader takes seconds.
+ */
+export function wranglerTomlVars(path = "wrangler.toml"): Record<string, string> {
+  const vars: Record<string, string> = {};
+  let inVars = false;
+  for (const raw of readFileSync(path, "utf8").split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) {
+      inVars = line === "[vars]";
+      continue;
+    }
+    const match = inVars
+      ? /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*')\s*(#.*)?$/.exec(line)
+      : null;
+    if (!match?.[1] || !match[2]) continue;
+    const quoted = match[2];
+    vars[match[1]] = quoted.startsWith('"') ? JSON.parse(quoted) : quoted.slice(1, -1);
+  }
+  return vars;
+}

@@ -99,6 +99,50 @@ export function createRouter() {
   });
 }
 
+const pathPatterns = new Map<string, RegExp>();
+
+/** A Hono route path (`/v1/logs/:id`, `/docs/*`) as a regular expression over request paths. */
+function patternOf(routePath: string) {
+  let pattern = pathPatterns.get(routePath);
+  if (!pattern) {
+    const source = routePath
+      .split("/")
+      .map((part) =>
+        part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/");
+    pattern = new RegExp(`^${source}/?$`);
+    pathPatterns.set(routePath, pattern);
+  }
+  return pattern;
+}
+
+/** The methods some route answers on `path` (HEAD wherever GET is): RFC 9110's `Allow`. */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string) {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method !== "ALL" && patternOf(route.path).test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/** 405 with `Allow` for a known path asked with a method it does not have (RFC 9110 §15.5.6); else 404. */
+function noRoute(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>) {
+  const allowed = allowedMethods(app, c.req.path);
+  if (allowed.length === 0 || allowed.includes(c.req.method)) {
+    return onError(new ApiError("NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}.` }), c);
+  }
+  const allow = allowed.join(", ");
+  return onError(
+    new ApiError("METHOD_NOT_ALLOWED", {
+      detail: `${c.req.path} answers ${allow}, not ${c.req.method}.`,
+      headers: { Allow: allow },
+    }),
+    c,
+  );
+}
+
 /**
  * The app with its cross-cutting middleware, in order: request id, security headers, per-request
  * services, access log, CORS, JSON body guards; plus the not-found and error handlers.
@@ -111,9 +155,7 @@ export function createApp() {
   app.use(accessLog());
   app.use(corsAllowlist());
   app.use(jsonBody());
-  app.notFound((c) =>
-    onError(new ApiError("NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}.` }), c),
-  );
+  app.notFound((c) => noRoute(app, c));
   app.onError(onError);
   return app;
 }

@@ -26,6 +26,66 @@ const problemDescriptions: Record<number, string> = {
   503: "A dependency is down; see `Retry-After`.",
 };
 
+const integerHeader = (description: string) => ({
+  description,
+  schema: { type: "integer" as const, minimum: 0 },
+});
+const textHeader = (description: string, example: string) => ({
+  description,
+  schema: { type: "string" as const },
+  example,
+});
+
+/** Response headers, declared once under `components.headers` and referenced by each response. */
+export const responseHeaders = {
+  "X-Request-Id": textHeader(
+    "The request's id (a valid incoming `X-Request-Id` is echoed); quote it when reporting a problem.",
+    "0b9d4f3c-2f1e-4c44-9a59-0d6f7b2f9c11",
+  ),
+  "Retry-After": integerHeader("Seconds to wait before retrying."),
+  "RateLimit-Limit": integerHeader("Requests allowed in the limit's window."),
+  "RateLimit-Remaining": integerHeader("Requests left in the window."),
+  "RateLimit-Reset": integerHeader("Seconds until the window frees a request."),
+  "WWW-Authenticate": textHeader(
+    "The Bearer challenge of a refused access token.",
+    'Bearer realm="sikdan", error="invalid_token"',
+  ),
+  "Set-Cookie": textHeader(
+    "The HttpOnly `access_token` (path /) and `refresh_token` (path /v1/auth) cookies: set when signing in or refreshing, cleared (Max-Age=0) when signing out or when a refresh token is refused.",
+    "access_token=eyJhbGciOiJIUzI1NiJ9...; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax",
+  ),
+  "Idempotent-Replayed": {
+    description:
+      "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.",
+    schema: { type: "string" as const, enum: ["true"] },
+  },
+  "Content-Disposition": textHeader(
+    "Offers the export as a file download.",
+    'attachment; filename="sikdan-export.json"',
+  ),
+};
+
+type HeaderName = keyof typeof responseHeaders;
+
+/** References to the named headers, always with `X-Request-Id` (every response carries it). */
+export const headers = (...names: HeaderName[]) =>
+  Object.fromEntries(
+    ["X-Request-Id", ...names].map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+  ) as Record<string, { $ref: string }>;
+
+const headersOfProblem: Record<number, HeaderName[]> = {
+  401: ["WWW-Authenticate"],
+  429: ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+  503: ["Retry-After"],
+};
+
+/** One problem response, with the headers its status carries and any `extra` ones. */
+export const problem = (status: keyof typeof problemDescriptions, ...extra: HeaderName[]) => ({
+  description: problemDescriptions[status] ?? "Error",
+  headers: headers(...(headersOfProblem[status] ?? []), ...extra),
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
 /**
  * The `responses` entries for the problem statuses a route can answer.
  *
@@ -33,17 +93,9 @@ const problemDescriptions: Record<number, string> = {
  * responses: { 200: json(UserSchema, "The user"), ...problems(400, 401, 404) }
  */
 export function problems<S extends keyof typeof problemDescriptions>(...statuses: S[]) {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: problemDescriptions[status] ?? "Error",
-        content: { "application/problem+json": { schema: ProblemSchema } },
-      },
-    ]),
-  ) as Record<
+  return Object.fromEntries(statuses.map((status) => [status, problem(status)])) as Record<
     S,
-    { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }
+    ReturnType<typeof problem>
   >;
 }
 
@@ -53,11 +105,21 @@ export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
   content: { "application/json": { schema } },
 });
 
-/** A JSON response or request body entry. */
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+/** A JSON response, with `X-Request-Id` and the named headers. */
+export const json = <T extends z.ZodType>(schema: T, description: string, ...names: HeaderName[]) => ({
   description,
+  headers: headers(...names),
   content: { "application/json": { schema } },
 });
+
+/** A 204 response, with `X-Request-Id` and the named headers. */
+export const noContent = (description: string, ...names: HeaderName[]) => ({
+  description,
+  headers: headers(...names),
+});
+
+/** `security` of a route that answers anyone. */
+export const publicRoute: Record<string, string[]>[] = [];
 
 /** `security` of a route that needs a signed-in caller: a Bearer token or the `access_token` cookie. */
 export const authenticated: Record<string, string[]>[] = [{ bearer: [] }, { cookie: [] }];

@@ -1,4 +1,5 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { PgSelect } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
 import { badges, challengeParticipants, challenges, type MealType } from "../db/schema";
 import { guarded } from "../db/session-guard";
@@ -6,6 +7,17 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
+import {
+  claimFor,
+  claimOrReplay,
+  dropExpiredKey,
+  isReplay,
+  lostKeyRace,
+  notReplayed,
+  type Replay,
+  replayWinner,
+  settleClaim,
+} from "./idempotency";
 import {
   dropLeaderboard,
   publishProgress,
@@ -79,15 +91,17 @@ function challengeSelect() {
 type ChallengeRow = Omit<Challenge, "joined">;
 
 function challengesFor(db: Database, userId: string) {
-  return db
-    .select(challengeSelect())
-    .from(challenges)
+  return withCaller(db.select(challengeSelect()).from(challenges).$dynamic(), userId);
+}
+
+/** The joins of the caller's view: the challenge's badge and the caller's own participation. */
+function withCaller<T extends PgSelect>(query: T, userId: string) {
+  return query
     .leftJoin(badges, eq(badges.code, challenges.badgeCode))
     .leftJoin(
       sql`${challengeParticipants} as ${mine}`,
       sql`${mine}.challenge_id = ${challenges.id} and ${mine}.user_id = ${userId}`,
-    )
-    .$dynamic();
+    );
 }
 
 const toChallenge = (row: ChallengeRow): Challenge => ({
@@ -141,26 +155,61 @@ export async function getChallenge(services: Services, auth: AuthContext, id: st
 }
 
 /** A user-created challenge: not official, no badge; its creator may change it until it starts. */
-export async function createChallenge(services: Services, auth: AuthContext, input: ChallengeInput) {
+/** The caller's view of challenges as one JSON value per row, from the same fields as `challengesFor`. */
+function challengeJsonFor(db: Database, userId: string) {
+  const fields = Object.entries(challengeSelect()).map(([name, value]) => sql`${name}::text, ${value}`);
+  const challenge = sql<ChallengeRow>`jsonb_build_object(${sql.join(fields, sql`, `)})`;
+  return withCaller(db.select({ challenge }).from(challenges).$dynamic(), userId);
+}
+
+/**
+ * Creates a user's challenge in one round trip; with an `Idempotency-Key` the same key and body
+ * answer the first response again (services/idempotency.ts, as for logs).
+ */
+export async function createChallenge(
+  services: Services,
+  auth: AuthContext,
+  input: ChallengeInput,
+  idempotencyKey?: string,
+): Promise<(Challenge & { replayed?: false }) | Replay> {
   const { db } = services;
   assertWindow(input.startsAt, input.endsAt);
+  const claim = await claimFor(auth.userId, idempotencyKey, input, "POST /v1/challenges ");
   const id = uuidv7();
   return asUserWrite(services, auth, async () => {
-    const [, [row]] = await guardedWrite(services, auth, [
-      db.insert(challenges).values({
-        id,
-        title: input.title,
-        description: input.description,
-        rule: input.rule,
-        startsAt: new Date(input.startsAt),
-        endsAt: input.endsAt ? new Date(input.endsAt) : null,
-        durationDays: input.durationDays,
-        official: false,
-        createdBy: auth.userId,
-      }),
-      challengesFor(db, auth.userId).where(eq(challenges.id, id)),
-    ]);
-    return toChallenge(row as ChallengeRow);
+    try {
+      const [, created, [row]] = await guardedWrite(services, auth, [
+        dropExpiredKey(db, claim),
+        claimOrReplay<string>(
+          db,
+          claim,
+          sql`
+            insert into challenges (id, title, description, rule, starts_at, ends_at, duration_days,
+                                    official, created_by)
+            select ${id}, ${input.title}, ${input.description}, ${JSON.stringify(input.rule)}::jsonb,
+                   ${input.startsAt}::timestamptz, ${input.endsAt}::timestamptz, ${input.durationDays},
+                   false, ${auth.userId}
+            where ${notReplayed}
+            returning id as result`,
+          sql`jsonb_build_object('id', result)`,
+        ),
+        challengeJsonFor(db, auth.userId).where(eq(challenges.id, id)),
+        // The reply to replay is the challenge as this response shows it.
+        db.execute(sql`
+          update idempotency_keys set response_body = (${challengeJsonFor(db, auth.userId).where(eq(challenges.id, id))})
+          where ${claim.key}::text is not null and user_id = ${auth.userId} and key = ${claim.key}
+            and response_body ->> 'id' = ${id}::text`),
+      ]);
+      const outcome = settleClaim(created.rows[0], claim);
+      if (isReplay(outcome)) return { ...outcome, body: toChallenge(outcome.body as ChallengeRow) };
+      return toChallenge((row as { challenge: ChallengeRow }).challenge);
+    } catch (err) {
+      if (lostKeyRace(err, claim)) {
+        const replay = await replayWinner(db, claim);
+        return { ...replay, body: toChallenge(replay.body as ChallengeRow) };
+      }
+      throw err;
+    }
   });
 }
 

@@ -1,11 +1,21 @@
 import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
-import { idempotencyKeys, type MealType, mealLogs } from "../db/schema";
-import { guarded, sqlState } from "../db/session-guard";
+import { type MealType, mealLogs } from "../db/schema";
+import { guarded } from "../db/session-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
-import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
+import {
+  claimFor,
+  claimOrReplay,
+  dropExpiredKey,
+  isReplay,
+  lostKeyRace,
+  notReplayed,
+  type Replay,
+  replayWinner,
+  settleClaim,
+} from "./idempotency";
 import { publishProgress } from "./leaderboard";
 import { asUserWrite, guardedWrite } from "./writes";
 
@@ -62,25 +72,10 @@ const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
 
 const eventsOf = (result: { rows: { event: WriteEvent }[] }) => result.rows.map((row) => row.event);
 
-type CreateRow = {
-  outcome: "created" | "existing";
-  log: Log | null;
-  request_hash: string | null;
-  body: unknown;
-};
-
-const stableJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, inner) =>
-    inner && typeof inner === "object" && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => a.localeCompare(b)))
-      : inner,
-  );
-
-export type Replay = { status: number; body: unknown; replayed: true };
-
 /**
  * Creates a log in one atomic round trip: session check, idempotency claim, the insert (its local
- * day computed by the database from the user's zone) and the stored reply are one batch.
+ * day computed by the database from the user's zone), the engine's pass and the stored reply are
+ * one batch.
  */
 export async function createLog(
   services: Services,
@@ -89,26 +84,17 @@ export async function createLog(
   idempotencyKey: string | undefined,
 ): Promise<(LogWriteResult & { replayed: false }) | Replay> {
   const { db } = services;
-  const requestHash = idempotencyKey ? await sha256Hex(stableJson(fields)) : null;
-  const key = idempotencyKey ?? null;
+  const claim = await claimFor(auth.userId, idempotencyKey, fields);
+  const { key } = claim;
   const id = uuidv7();
   return asUserWrite(services, auth, async () => {
     try {
       const [, created, applied] = await guardedWrite(services, auth, [
-        db
-          .delete(idempotencyKeys)
-          .where(
-            and(
-              eq(idempotencyKeys.userId, auth.userId),
-              eq(idempotencyKeys.key, key ?? ""),
-              sql`${idempotencyKeys.expiresAt} <= now()`,
-            ),
-          ),
-        db.execute<CreateRow>(sql`
-          with existing as (
-            select request_hash, response_body from idempotency_keys
-            where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
-          ), inserted as (
+        dropExpiredKey(db, claim),
+        claimOrReplay<Log>(
+          db,
+          claim,
+          sql`
             insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
                                    calories, protein_g, carbs_g, fat_g, tags)
             select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
@@ -116,17 +102,10 @@ export async function createLog(
                    ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${fields.calories},
                    ${fields.proteinG}, ${fields.carbsG}, ${fields.fatG},
                    array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
-            from users u where u.id = ${auth.userId} and not exists (select 1 from existing)
-            returning meal_log_json(meal_logs) as log
-          ), stored as (
-            insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, expires_at)
-            select ${auth.userId}, ${key}, ${requestHash}, 201,
-                   jsonb_build_object('log', log, 'events', '[]'::jsonb), now() + interval '24 hours'
-            from inserted where ${key}::text is not null
-          )
-          select 'created' as outcome, log, null as request_hash, null::jsonb as body from inserted
-          union all
-          select 'existing', null, request_hash, response_body from existing`),
+            from users u where u.id = ${auth.userId} and ${notReplayed}
+            returning meal_log_json(meal_logs) as result`,
+          sql`jsonb_build_object('log', result, 'events', '[]'::jsonb)`,
+        ),
         // Runs only when this request inserted the log (not on a replay).
         db.execute<{ event: WriteEvent }>(sql`
           select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
@@ -139,37 +118,13 @@ export async function createLog(
       ]);
       const events = eventsOf(applied);
       publishProgress(services, auth.userId, events);
-      return settleCreate(created.rows[0], events, requestHash);
+      const log = settleClaim(created.rows[0], claim);
+      return isReplay(log) ? log : { log, events, replayed: false as const };
     } catch (err) {
-      // Another request with the same key committed between our snapshot and our claim.
-      if (key && sqlState(err) === "23505") return replayExisting(services, auth.userId, key, requestHash);
+      if (lostKeyRace(err, claim)) return replayWinner(db, claim);
       throw err;
     }
   });
-}
-
-function settleCreate(row: CreateRow | undefined, events: WriteEvent[], requestHash: string | null) {
-  if (row?.outcome === "created" && row.log) return { log: row.log, events, replayed: false as const };
-  if (row?.outcome === "existing") return replayOrConflict(row.request_hash, row.body, requestHash);
-  throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
-}
-
-function replayOrConflict(storedHash: string | null, body: unknown, requestHash: string | null): Replay {
-  if (storedHash !== requestHash) {
-    throw new ApiError("CONFLICT", {
-      detail: "This Idempotency-Key was already used with a different request body.",
-    });
-  }
-  return { status: 201, body, replayed: true };
-}
-
-async function replayExisting(services: Services, userId: string, key: string, requestHash: string | null) {
-  const [row] = await services.db
-    .select({ requestHash: idempotencyKeys.requestHash, body: idempotencyKeys.responseBody })
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
-  if (!row) throw new ApiError("CONFLICT", { detail: "A request with this Idempotency-Key is in progress." });
-  return replayOrConflict(row.requestHash, row.body, requestHash);
 }
 
 export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {

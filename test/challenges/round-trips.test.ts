@@ -58,4 +58,40 @@ describe("database round trips of a log write", () => {
     ).toEqual(["first_log"]);
     expect((await roundTrips(tag)) - before).toBe(1);
   });
+
+  it("is one for an idempotent challenge creation, and one for its replay", async () => {
+    const account = await signUp();
+    const tag = `rt-${crypto.randomUUID()}`;
+    const bindings = {
+      ...env,
+      NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`),
+    };
+    const app = buildApp();
+    const startsAt = new Date(Date.now() + 86_400_000).toISOString();
+    const create = () =>
+      app.request(
+        "http://localhost/v1/challenges",
+        {
+          method: "POST",
+          headers: {
+            Authorization: `Bearer ${account.accessToken}`,
+            "Content-Type": "application/json",
+            "Idempotency-Key": `rt-${tag}`,
+          },
+          body: JSON.stringify({
+            title: "Round trips",
+            description: "",
+            rule: { type: "log_days", target: 3 },
+            startsAt,
+          }),
+        },
+        bindings,
+      );
+    const before = await roundTrips(tag);
+    expect((await create()).status).toBe(201);
+    expect((await roundTrips(tag)) - before).toBe(1);
+    const replay = await create();
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect((await roundTrips(tag)) - before).toBe(2);
+  });
 });

@@ -70,6 +70,20 @@ describe("createApp: errors are problem+json", () => {
     expect(problem.requestId).toBe(response.headers.get("x-request-id"));
   });
 
+  it("answers a known path asked with another method with 405 and Allow (RFC 9110)", async () => {
+    const response = await call("/health", { method: "DELETE" });
+    const problem = await expectProblem(response, 405);
+    expect(problem.code).toBe("METHOD_NOT_ALLOWED");
+    expect(response.headers.get("allow")).toBe("GET, HEAD");
+    expect(response.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("lists every method of a path with parameters in Allow", async () => {
+    const response = await call("/v1/users/some-user-id", { method: "PUT" });
+    await expectProblem(response, 405);
+    expect(response.headers.get("allow")).toBe("GET, HEAD");
+  });
+
   it("answers invalid fields with 400 and errors[{path,message}]", async () => {
     const problem = await expectProblem(await post(JSON.stringify({ name: "too long name", age: 1.5 })), 400);
     expect(problem.code).toBe("INVALID_INPUT");

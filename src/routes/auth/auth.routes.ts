@@ -1,5 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
+import {
+  authenticated,
+  json,
+  jsonBody,
+  noContent,
+  optionallyAuthenticated,
+  problem,
+  problems,
+  publicRoute,
+} from "../../lib/openapi";
 import { DisplayNameSchema, PasswordSchema, TimeZoneSchema, UserSchema } from "../users/users.schemas";
 
 const tags = ["Auth"];
@@ -33,7 +42,9 @@ const cookieNote = "Sets the HttpOnly `access_token` and `refresh_token` cookies
 export const signup = createRoute({
   method: "post",
   path: "/v1/auth/signup",
+  operationId: "signup",
   tags,
+  security: publicRoute,
   summary: "Create an account and sign in",
   description: `${cookieNote} Time zone: the given one, else the edge's guess, else Asia/Seoul.`,
   request: {
@@ -47,7 +58,7 @@ export const signup = createRoute({
     ),
   },
   responses: {
-    201: json(AuthResultSchema, "Account created, signed in"),
+    201: json(AuthResultSchema, "Account created, signed in", "Set-Cookie"),
     ...problems(400, 409, 413, 415, 429, 503),
   },
 });
@@ -55,12 +66,14 @@ export const signup = createRoute({
 export const login = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "login",
   tags,
+  security: publicRoute,
   summary: "Sign in",
   description: `${cookieNote} An unknown email and a wrong password get the same 401.`,
   request: { body: jsonBody(z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) })) },
   responses: {
-    200: json(AuthResultSchema, "Signed in"),
+    200: json(AuthResultSchema, "Signed in", "Set-Cookie"),
     ...problems(400, 401, 413, 415, 429, 503),
   },
 });
@@ -68,36 +81,44 @@ export const login = createRoute({
 export const refresh = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  operationId: "refresh",
   tags,
+  security: publicRoute,
   summary: "Exchange a refresh token for a new pair",
   description:
-    "The refresh token comes from the body, else the `refresh_token` cookie. Each one works once: presenting a rotated token again ends its whole session.",
+    "The refresh token comes from the body, else the `refresh_token` cookie. Each one works once: presenting a rotated token again more than 10 s after its rotation, or after its successor was used, ends the whole session (a stolen copy). Within those 10 s, while the successor is unused, it is a client racing itself (two tabs): 401, and the session is kept. A refused token clears the cookies. At most 10 refreshes per session per minute.",
   request: {
     body: jsonBody(RefreshTokenBodySchema, false),
   },
   responses: {
-    200: json(AuthResultSchema, "A new token pair"),
-    ...problems(400, 401, 403, 413, 415, 429, 503),
+    200: json(AuthResultSchema, "A new token pair", "Set-Cookie"),
+    ...problems(400, 403, 413, 415, 429, 503),
+    401: problem(401, "Set-Cookie"),
   },
 });
 
 export const logout = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logout",
   tags,
   summary: "End this session",
   description:
     "The session's refresh token and its access token stop working at once. Identified by the access token, else by the refresh token (body or cookie). Clears the cookies.",
-  security: authenticated,
+  security: optionallyAuthenticated,
   request: {
     body: jsonBody(RefreshTokenBodySchema, false),
   },
-  responses: { 204: { description: "Signed out" }, ...problems(400, 401, 403, 503) },
+  responses: {
+    204: noContent("Signed out; the cookies are cleared", "Set-Cookie"),
+    ...problems(400, 401, 403, 413, 415, 429, 503),
+  },
 });
 
 export const changePassword = createRoute({
   method: "post",
   path: "/v1/auth/password",
+  operationId: "changePassword",
   tags,
   summary: "Change the password",
   description: "Every other session of the user ends; this one stays signed in.",
@@ -107,5 +128,8 @@ export const changePassword = createRoute({
       z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema }),
     ),
   },
-  responses: { 204: { description: "Password changed" }, ...problems(400, 401, 403, 413, 415, 503) },
+  responses: {
+    204: noContent("Password changed"),
+    ...problems(400, 401, 403, 413, 415, 429, 503),
+  },
 });

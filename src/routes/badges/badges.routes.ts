@@ -15,6 +15,7 @@ export const BadgeSchema = z
 export const listBadges = createRoute({
   method: "get",
   path: "/v1/badges",
+  operationId: "listBadges",
   tags: ["Badges"],
   summary: "Every badge there is",
   description: "`earned`/`earnedAt` are the caller's when signed in (false/null otherwise).",

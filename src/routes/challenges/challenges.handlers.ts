@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as challenges from "../../services/challenges";
 import type { AppEnv } from "../../types";
+import { idempotencyKeyOf } from "../idempotency-key";
 import type * as routes from "./challenges.routes";
 
 type Handler<R extends Parameters<typeof import("@hono/zod-openapi").createRoute>[0]> = RouteHandler<
@@ -18,12 +19,21 @@ export const listChallengesHandler: Handler<typeof routes.listChallenges> = asyn
 
 export const createChallengeHandler: Handler<typeof routes.createChallenge> = async (c) => {
   const input = c.req.valid("json");
-  const created = await challenges.createChallenge(c.var, c.var.auth, {
-    ...input,
-    startsAt: instant(input.startsAt),
-    endsAt: input.endsAt ? instant(input.endsAt) : null,
-    durationDays: input.durationDays ?? null,
-  });
+  const created = await challenges.createChallenge(
+    c.var,
+    c.var.auth,
+    {
+      ...input,
+      startsAt: instant(input.startsAt),
+      endsAt: input.endsAt ? instant(input.endsAt) : null,
+      durationDays: input.durationDays ?? null,
+    },
+    idempotencyKeyOf(c),
+  );
+  if (created.replayed) {
+    c.header("Idempotent-Replayed", "true");
+    return c.json(created.body as challenges.Challenge, 201);
+  }
   return c.json(created, 201);
 };
 

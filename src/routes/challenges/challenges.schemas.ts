@@ -53,10 +53,16 @@ export const PatchChallengeSchema = z
 
 export const ProgressSchema = z
   .object({
-    current: z.number().int(),
+    current: z.number().int().meta({
+      description:
+        "What counts so far in the participant's window, capped at `target`; a deleted log lowers it.",
+    }),
     target: z.number().int(),
     completed: z.boolean(),
-    completedAt: z.string().nullable(),
+    completedAt: z
+      .string()
+      .nullable()
+      .meta({ description: "Set once when `current` first reached `target`; never cleared." }),
   })
   .meta({ id: "ChallengeProgress" });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { json, ProblemSchema } from "../../lib/openapi";
+import { headers, json, ProblemSchema, publicRoute } from "../../lib/openapi";
 
 const tags = ["Health"];
 
@@ -20,20 +20,28 @@ export const ReadySchema = z
 export const live = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getLiveness",
   tags,
   summary: "Liveness: the Worker answers (touches no dependency)",
+  description: "For a load balancer or uptime check that must not depend on the database.",
+  security: publicRoute,
   responses: { 200: json(LiveSchema, "Alive") },
 });
 
 export const ready = createRoute({
   method: "get",
   path: "/health/ready",
+  operationId: "getReadiness",
   tags,
   summary: "Readiness: the database (and the cache, when configured) answer",
+  description:
+    "Answers within about 3 s either way. Redis is optional: a failing cache is reported, still ready.",
+  security: publicRoute,
   responses: {
     200: json(ReadySchema, "Ready"),
     503: {
       description: "The database is unreachable (`Retry-After` set; `checks` tells which check failed).",
+      headers: headers("Retry-After"),
       content: { "application/problem+json": { schema: ProblemSchema.extend({ checks: ChecksSchema }) } },
     },
   },

@@ -1,19 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../lib/errors";
 import * as logs from "../../services/logs";
 import { getSummary } from "../../services/summary";
 import type { AppEnv } from "../../types";
+import { idempotencyKeyOf } from "../idempotency-key";
 import type { createLog, deleteLog, getLog, listLogs, patchLog, summary } from "./logs.routes";
-import { IdempotencyKeySchema } from "./logs.schemas";
-
-function idempotencyKey(value: string | undefined) {
-  const parsed = IdempotencyKeySchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ApiError("INVALID_INPUT", {
-    detail: "The Idempotency-Key header is invalid.",
-    errors: parsed.error.issues.map((issue) => ({ path: "Idempotency-Key", message: issue.message })),
-  });
-}
 
 export const createLogHandler: RouteHandler<typeof createLog, AppEnv> = async (c) => {
   const input = c.req.valid("json");
@@ -29,12 +19,7 @@ export const createLogHandler: RouteHandler<typeof createLog, AppEnv> = async (c
     fatG: input.fatG ?? null,
     tags: input.tags ?? [],
   };
-  const result = await logs.createLog(
-    c.var,
-    c.var.auth,
-    fields,
-    idempotencyKey(c.req.header("idempotency-key")),
-  );
+  const result = await logs.createLog(c.var, c.var.auth, fields, idempotencyKeyOf(c));
   if (result.replayed) {
     c.header("Idempotent-Replayed", "true");
     return c.json(result.body as logs.LogWriteResult, 201);

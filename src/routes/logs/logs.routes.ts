@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, noContent, problems } from "../../lib/openapi";
+import { idempotencyKeyParameter } from "../idempotency-key";
 import {
   CreateLogSchema,
   IdParamSchema,
@@ -16,29 +17,24 @@ const tags = ["Meal logs"];
 export const createLog = createRoute({
   method: "post",
   path: "/v1/logs",
+  operationId: "createLog",
   tags,
   summary: "Log a meal",
   description:
     "Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.",
   security: authenticated,
-  // Documented here, validated by the handler: as a request schema it would make the typed
-  // client demand a `header` argument on every call.
-  parameters: [
-    {
-      name: "Idempotency-Key",
-      in: "header",
-      required: false,
-      schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
-      description: "Makes retries safe: same key and body within 24 h → the first response, nothing new.",
-    },
-  ],
+  parameters: [idempotencyKeyParameter],
   request: { body: jsonBody(CreateLogSchema) },
-  responses: { 201: json(LogWriteSchema, "Logged"), ...problems(400, 401, 403, 409, 413, 415, 429, 503) },
+  responses: {
+    201: json(LogWriteSchema, "Logged", "Idempotent-Replayed"),
+    ...problems(400, 401, 403, 409, 413, 415, 429, 503),
+  },
 });
 
 export const listLogs = createRoute({
   method: "get",
   path: "/v1/logs",
+  operationId: "listLogs",
   tags,
   summary: "The user's logs, newest first",
   description: "`from`/`to` are inclusive days. Pages are stable: follow `nextCursor` until it is null.",
@@ -53,16 +49,19 @@ export const listLogs = createRoute({
 export const getLog = createRoute({
   method: "get",
   path: "/v1/logs/{id}",
+  operationId: "getLog",
   tags,
   summary: "One log",
+  description: "Another user's log is 404, like one that does not exist.",
   security: authenticated,
   request: { params: IdParamSchema },
-  responses: { 200: json(LogSchema, "The log"), ...problems(401, 404, 503) },
+  responses: { 200: json(LogSchema, "The log"), ...problems(400, 401, 404, 503) },
 });
 
 export const patchLog = createRoute({
   method: "patch",
   path: "/v1/logs/{id}",
+  operationId: "updateLog",
   tags,
   summary: "Change a log",
   description: "A new `eatenAt` moves the log to the day the user's current time zone gives it.",
@@ -74,17 +73,19 @@ export const patchLog = createRoute({
 export const deleteLog = createRoute({
   method: "delete",
   path: "/v1/logs/{id}",
+  operationId: "deleteLog",
   tags,
   summary: "Delete a log",
   description: "Challenge progress goes down with it; completions and badges already earned stay.",
   security: authenticated,
   request: { params: IdParamSchema },
-  responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 429, 503) },
+  responses: { 204: noContent("Deleted"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 
 export const summary = createRoute({
   method: "get",
   path: "/v1/logs/summary",
+  operationId: "getLogSummary",
   tags,
   summary: "Daily totals against the goals",
   description: "One entry per day from `from` to `to` (inclusive, at most 93 days), empty days included.",

@@ -163,10 +163,3 @@ export const SummarySchema = z
     }),
   })
   .meta({ id: "Summary" });
-
-export const IdempotencyKeySchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
-  .optional();

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
+import { authenticated, json, jsonBody, noContent, problems, publicRoute } from "../../lib/openapi";
 import { LogSchema } from "../logs/logs.schemas";
 import {
   DayStartHourSchema,
@@ -14,8 +14,10 @@ const tags = ["Users"];
 export const getMe = createRoute({
   method: "get",
   path: "/v1/users/me",
+  operationId: "getMe",
   tags,
   summary: "The signed-in user",
+  description: "The caller's account: email, display name, time zone, day start and goals.",
   security: authenticated,
   responses: { 200: json(UserSchema, "The user"), ...problems(401, 503) },
 });
@@ -33,25 +35,33 @@ export const ProfilePatchSchema = z
 export const patchMe = createRoute({
   method: "patch",
   path: "/v1/users/me",
+  operationId: "updateMe",
   tags,
   summary: "Change the profile",
   description: "An unknown time zone is 400. Existing logs keep the day they were counted on.",
   security: authenticated,
   request: { body: jsonBody(ProfilePatchSchema) },
-  responses: { 200: json(UserSchema, "The changed user"), ...problems(400, 401, 403, 413, 415, 503) },
+  responses: {
+    200: json(UserSchema, "The changed user"),
+    ...problems(400, 401, 403, 413, 415, 429, 503),
+  },
 });
 
 export const deleteMe = createRoute({
   method: "delete",
   path: "/v1/users/me",
+  operationId: "deleteMe",
   tags,
   summary: "Delete the account and everything it owns",
-  description: "Needs the password. All sessions end.",
+  description: "Needs the password (a wrong one is 403). All sessions end; the cookies are cleared.",
   security: authenticated,
   request: {
     body: jsonBody(z.strictObject({ password: z.string().min(1).max(128) })),
   },
-  responses: { 204: { description: "Deleted" }, ...problems(400, 401, 403, 413, 415, 503) },
+  responses: {
+    204: noContent("Deleted", "Set-Cookie"),
+    ...problems(400, 401, 403, 413, 415, 503),
+  },
 });
 
 export const AccountExportSchema = z
@@ -91,10 +101,15 @@ export const AccountExportSchema = z
 export const exportMe = createRoute({
   method: "get",
   path: "/v1/users/me/export",
+  operationId: "exportMe",
   tags,
   summary: "Export everything stored about the user",
+  description: "A JSON download (`Content-Disposition: attachment`).",
   security: authenticated,
-  responses: { 200: json(AccountExportSchema, "The export"), ...problems(401, 503) },
+  responses: {
+    200: json(AccountExportSchema, "The export", "Content-Disposition"),
+    ...problems(401, 503),
+  },
 });
 
 export const StatsSchema = z
@@ -123,8 +138,10 @@ export const EarnedBadgeSchema = z
 export const getStats = createRoute({
   method: "get",
   path: "/v1/users/me/stats",
+  operationId: "getMyStats",
   tags,
   summary: "Streaks and totals",
+  description: "Streaks count the user's local days.",
   security: authenticated,
   responses: { 200: json(StatsSchema, "The stats"), ...problems(401, 503) },
 });
@@ -132,8 +149,10 @@ export const getStats = createRoute({
 export const getMyBadges = createRoute({
   method: "get",
   path: "/v1/users/me/badges",
+  operationId: "getMyBadges",
   tags,
   summary: "The badges the user has earned",
+  description: "Earliest first.",
   security: authenticated,
   responses: {
     200: json(z.object({ items: z.array(EarnedBadgeSchema) }), "Earned badges"),
@@ -153,8 +172,11 @@ export const PublicProfileSchema = z
 export const getPublicProfile = createRoute({
   method: "get",
   path: "/v1/users/{id}",
+  operationId: "getPublicProfile",
   tags,
   summary: "A user's public profile",
+  description: "Anyone may read it: display name, badges and streaks, never the email.",
+  security: publicRoute,
   request: {
     params: z.object({
       id: z
@@ -163,5 +185,5 @@ export const getPublicProfile = createRoute({
         .meta({ param: { name: "id", in: "path" } }),
     }),
   },
-  responses: { 200: json(PublicProfileSchema, "The profile"), ...problems(404, 503) },
+  responses: { 200: json(PublicProfileSchema, "The profile"), ...problems(400, 404, 503) },
 });

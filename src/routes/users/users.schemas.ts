@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 
-const noControlCharacters = /^[^\p{Cc}]*$/u;
+// The C0 and C1 controls (Unicode's Cc), spelled without the `u` flag: the document carries the
+// pattern's source alone, which JSON Schema reads as an ECMA-262 pattern with `u`.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+const noControlCharacters = /^[^\x00-\x1f\x7f-\x9f]*$/;
 
 export const DisplayNameSchema = z
   .string()
