@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -99,6 +100,9 @@ export function createRouter() {
   });
 }
 
+const isPhotoUpload = (c: Context<AppEnv>) =>
+  c.req.method === "PUT" && /^\/v1\/logs\/[^/]+\/photo$/.test(c.req.path);
+
 /**
  * The app with its cross-cutting middleware, in order: request id, security headers, per-request
  * services, access log, CORS, JSON body guards; plus the not-found and error handlers.
@@ -110,7 +114,8 @@ export function createApp() {
   app.use(services());
   app.use(accessLog());
   app.use(corsAllowlist());
-  app.use(jsonBody());
+  // Photo uploads carry image bytes up to 5 MiB, read and checked by their own handler.
+  app.use(except(isPhotoUpload, jsonBody()));
   app.notFound((c) =>
     onError(new ApiError("NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}.` }), c),
   );

@@ -7,6 +7,7 @@ import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import type { AuthContext, Services } from "../types";
 import { publishProgress } from "./leaderboard";
+import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
 import { asUserWrite, guardedWrite } from "./writes";
 
 /** What a log write caused, as the gamification engine (apply_log_write) reports it. */
@@ -42,8 +43,11 @@ export type LogFields = {
 /** A log as the API answers it (built by the database's meal_log_json()). */
 export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
 
-/** The API's JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql). */
-export const logJson = sql<Log>`meal_log_json(${mealLogs})`;
+/**
+ * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0009): the API's
+ * shape but for a stored photo's key, which presentLog() turns into a signed URL.
+ */
+export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;
 
 /** The SQL that computes the user's day of `eatenAt` from their current zone and day start. */
 const localDayOf = (userId: string, eatenAt: string) =>
@@ -64,7 +68,7 @@ const eventsOf = (result: { rows: { event: WriteEvent }[] }) => result.rows.map(
 
 type CreateRow = {
   outcome: "created" | "existing";
-  log: Log | null;
+  log: StoredLog | null;
   request_hash: string | null;
   body: unknown;
 };
@@ -121,7 +125,7 @@ export async function createLog(
           ), stored as (
             insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, expires_at)
             select ${auth.userId}, ${key}, ${requestHash}, 201,
-                   jsonb_build_object('log', log, 'events', '[]'::jsonb), now() + interval '24 hours'
+                   jsonb_build_object('log', log - 'photoKey', 'events', '[]'::jsonb), now() + interval '24 hours'
             from inserted where ${key}::text is not null
           )
           select 'created' as outcome, log, null as request_hash, null::jsonb as body from inserted
@@ -139,7 +143,7 @@ export async function createLog(
       ]);
       const events = eventsOf(applied);
       publishProgress(services, auth.userId, events);
-      return settleCreate(created.rows[0], events, requestHash);
+      return await settleCreate(services, created.rows[0], events, requestHash);
     } catch (err) {
       // Another request with the same key committed between our snapshot and our claim.
       if (key && sqlState(err) === "23505") return replayExisting(services, auth.userId, key, requestHash);
@@ -148,8 +152,15 @@ export async function createLog(
   });
 }
 
-function settleCreate(row: CreateRow | undefined, events: WriteEvent[], requestHash: string | null) {
-  if (row?.outcome === "created" && row.log) return { log: row.log, events, replayed: false as const };
+async function settleCreate(
+  services: Services,
+  row: CreateRow | undefined,
+  events: WriteEvent[],
+  requestHash: string | null,
+) {
+  if (row?.outcome === "created" && row.log) {
+    return { log: await presentLog(services, row.log), events, replayed: false as const };
+  }
   if (row?.outcome === "existing") return replayOrConflict(row.request_hash, row.body, requestHash);
   throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
 }
@@ -182,7 +193,7 @@ export async function getLog(services: Services, auth: AuthContext, id: string):
       .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId))),
   ]);
   if (!row) throw notFound();
-  return row.log;
+  return presentLog(services, row.log);
 }
 
 export type LogPatch = Partial<LogFields>;
@@ -198,8 +209,15 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
     changes.localDate = localDayOf(auth.userId, eatenAt);
   }
   if (tags !== undefined) changes.tags = tags;
+  // A linked photo (photoUrl) replaces a stored one, whose object then goes.
+  if (patch.photoUrl !== undefined) changes.photoKey = null;
   return asUserWrite(services, auth, async () => {
-    const [[row], applied] = await guardedWrite(services, auth, [
+    const [[previous], [row], applied] = await guardedWrite(services, auth, [
+      db
+        .select({ photoKey: mealLogs.photoKey })
+        .from(mealLogs)
+        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+        .for("update"),
       db
         .update(mealLogs)
         .set(changes)
@@ -208,9 +226,10 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (!row) throw notFound();
+    if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
     const events = eventsOf(applied);
     publishProgress(services, auth.userId, events);
-    return { log: row.log, events };
+    return { log: await presentLog(services, row.log), events };
   });
 }
 
@@ -226,10 +245,14 @@ export async function deleteLog(
       db
         .delete(mealLogs)
         .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ id: mealLogs.id }),
+        .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (deleted.length === 0) throw notFound();
+    deletePhotosLater(
+      services,
+      deleted.map((row) => row.photoKey),
+    );
     const events = eventsOf(applied);
     publishProgress(services, auth.userId, events);
     return { events };
@@ -273,5 +296,11 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
   const last = page.at(-1);
   const nextCursor =
     rows.length > filters.limit && last ? encodeCursor({ at: last.log.eatenAt, id: last.log.id }) : null;
-  return { items: page.map((row) => row.log), nextCursor };
+  return {
+    items: await presentLogs(
+      services,
+      page.map((row) => row.log),
+    ),
+    nextCursor,
+  };
 }
