@@ -5,6 +5,7 @@ import { challengesRouter } from "./routes/challenges";
 import { mountDocs } from "./routes/docs";
 import { healthRouter } from "./routes/health";
 import { logsRouter } from "./routes/logs";
+import { photosRouter } from "./routes/photos";
 import { usersRouter } from "./routes/users";
 
 /** The whole API: cross-cutting middleware from `createApp()`, then each feature's router. */
@@ -14,6 +15,7 @@ export function buildApp() {
     .route("/", authRouter)
     .route("/", usersRouter)
     .route("/", logsRouter)
+    .route("/", photosRouter)
     .route("/", badgesRouter)
     .route("/", challengesRouter);
   mountDocs(app);

@@ -1,10 +1,13 @@
 import * as z from "zod";
+import type { ObjectStore } from "./lib/object-store";
 
 /**
  * What the Worker receives in `env`: `[vars]` from wrangler.toml, secrets, and (locally only) the
  * endpoints of the local edge stack. Every value is a string; `loadConfig` turns them into `Config`.
  */
 export type Bindings = {
+  /** R2 bucket of meal photos (wrangler.toml `[[r2_buckets]]`); locally wrangler's own R2 on disk. */
+  PHOTOS?: ObjectStore;
   DATABASE_URL?: string;
   /** Local edge stack only: where the Neon driver sends HTTP queries instead of Neon's own host. */
   NEON_FETCH_ENDPOINT?: string;

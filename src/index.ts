@@ -3,6 +3,7 @@ import { type Bindings, loadConfig } from "./config";
 import { createDb } from "./db/client";
 import { createLogger } from "./lib/logger";
 import { createCache } from "./services/cache";
+import { sweepOrphanPhotos } from "./services/photos";
 import { runScheduledJobs } from "./services/scheduled";
 
 const app = buildApp();
@@ -14,11 +15,14 @@ export default {
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
+    const db = createDb(config);
     await runScheduledJobs({
-      db: createDb(config),
+      db,
       cache: createCache(config, logger),
       logger,
       defer: (work) => ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err }))),
     });
+    // Objects no log points at any more (a delete that failed after its commit), older than a day.
+    await sweepOrphanPhotos({ db, logger, photos: { bucket: env.PHOTOS, origin: "" } });
   },
 } satisfies ExportedHandler<Bindings>;

@@ -2,6 +2,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import type { Bindings, Config } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./lib/logger";
+import type { ObjectStore } from "./lib/object-store";
 import type { Cache } from "./services/cache";
 import type { RateLimits } from "./services/rate-limit";
 
@@ -15,6 +16,8 @@ export type Services = {
   cache: Cache;
   logger: Logger;
   rateLimits: RateLimits;
+  /** Meal photos: the R2 bucket (binding PHOTOS) and this API's origin, for signed URLs. */
+  photos: { bucket: ObjectStore | undefined; origin: string };
   /** Keeps work running after the response is sent (`waitUntil`); its failure is logged, not thrown. */
   defer: (work: Promise<unknown>) => void;
 };

@@ -98,6 +98,8 @@ export const mealLogs = pgTable(
     title: text("title").notNull(),
     note: text("note"),
     photoUrl: text("photo_url"),
+    // A photo stored in R2 (the PHOTOS bucket) by PUT /v1/logs/:id/photo; answered as a signed URL.
+    photoKey: text("photo_key"),
     calories: integer("calories"),
     proteinG: numeric("protein_g", { precision: 7, scale: 2, mode: "number" }),
     carbsG: numeric("carbs_g", { precision: 7, scale: 2, mode: "number" }),
@@ -110,6 +112,8 @@ export const mealLogs = pgTable(
     index("meal_logs_user_eaten_idx").on(table.userId, table.eatenAt.desc(), table.id.desc()),
     // Serves day ranges: summaries, streaks, challenge windows, the from/to filters.
     index("meal_logs_user_day_idx").on(table.userId, table.localDate),
+    // Serves the orphan sweep's "is this object still some log's photo?".
+    index("meal_logs_photo_key_idx").on(table.photoKey).where(sql`${table.photoKey} is not null`),
     check("meal_logs_calories_range", sql`${table.calories} between 0 and 10000`),
   ],
 );

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -143,6 +144,9 @@ function noRoute(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>) {
   );
 }
 
+const isPhotoUpload = (c: Context<AppEnv>) =>
+  c.req.method === "PUT" && /^\/v1\/logs\/[^/]+\/photo$/.test(c.req.path);
+
 /**
  * The app with its cross-cutting middleware, in order: request id, security headers, per-request
  * services, access log, CORS, JSON body guards; plus the not-found and error handlers.
@@ -154,7 +158,8 @@ export function createApp() {
   app.use(services());
   app.use(accessLog());
   app.use(corsAllowlist());
-  app.use(jsonBody());
+  // Photo uploads carry image bytes up to 5 MiB, read and checked by their own handler.
+  app.use(except(isPhotoUpload, jsonBody()));
   app.notFound((c) => noRoute(app, c));
   app.onError(onError);
   return app;

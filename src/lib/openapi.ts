@@ -63,6 +63,15 @@ export const responseHeaders = {
     "Offers the export as a file download.",
     'attachment; filename="sikdan-export.json"',
   ),
+  Location: textHeader(
+    "Where the resource is: for a meal photo, a signed URL valid for at least an hour.",
+    "https://api.sikdan.app/v1/photos/0193…_0193…_0193….jpg?exp=1795680000&sig=kQ2…",
+  ),
+  "Cache-Control": textHeader(
+    "How long the browser may keep the photo: until its signed URL expires, never in shared caches.",
+    "private, max-age=5400",
+  ),
+  ETag: textHeader("The stored object's version, for `If-None-Match`.", '"5d41402abc4b2a76b9719d911017c592"'),
 };
 
 type HeaderName = keyof typeof responseHeaders;

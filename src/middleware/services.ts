@@ -24,6 +24,7 @@ export const services = () =>
     c.set("db", createDb(config));
     c.set("cache", cache);
     c.set("rateLimits", createRateLimits(cache, config));
+    c.set("photos", { bucket: c.env.PHOTOS, origin: new URL(c.req.url).origin });
     c.set("defer", (work) => {
       const logged = work.catch((err) => logger.warn("background work failed", { err }));
       try {

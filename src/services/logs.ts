@@ -17,6 +17,7 @@ import {
   settleClaim,
 } from "./idempotency";
 import { publishProgress } from "./leaderboard";
+import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
 import { asUserWrite, guardedWrite } from "./writes";
 
 /** What a log write caused, as the gamification engine (apply_log_write) reports it. */
@@ -52,8 +53,11 @@ export type LogFields = {
 /** A log as the API answers it (built by the database's meal_log_json()). */
 export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
 
-/** The API's JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql). */
-export const logJson = sql<Log>`meal_log_json(${mealLogs})`;
+/**
+ * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0009): the API's
+ * shape but for a stored photo's key, which presentLog() turns into a signed URL.
+ */
+export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;
 
 /** The SQL that computes the user's day of `eatenAt` from their current zone and day start. */
 const localDayOf = (userId: string, eatenAt: string) =>
@@ -91,7 +95,7 @@ export async function createLog(
     try {
       const [, created, applied] = await guardedWrite(services, auth, [
         dropExpiredKey(db, claim),
-        claimOrReplay<Log>(
+        claimOrReplay<StoredLog>(
           db,
           claim,
           sql`
@@ -104,7 +108,7 @@ export async function createLog(
                    array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
             from users u where u.id = ${auth.userId} and ${notReplayed}
             returning meal_log_json(meal_logs) as result`,
-          sql`jsonb_build_object('log', result, 'events', '[]'::jsonb)`,
+          sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
         ),
         // Runs only when this request inserted the log (not on a replay).
         db.execute<{ event: WriteEvent }>(sql`
@@ -119,7 +123,7 @@ export async function createLog(
       const events = eventsOf(applied);
       publishProgress(services, auth.userId, events);
       const log = settleClaim(created.rows[0], claim);
-      return isReplay(log) ? log : { log, events, replayed: false as const };
+      return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
     } catch (err) {
       if (lostKeyRace(err, claim)) return replayWinner(db, claim);
       throw err;
@@ -137,7 +141,7 @@ export async function getLog(services: Services, auth: AuthContext, id: string):
       .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId))),
   ]);
   if (!row) throw notFound();
-  return row.log;
+  return presentLog(services, row.log);
 }
 
 export type LogPatch = Partial<LogFields>;
@@ -153,8 +157,15 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
     changes.localDate = localDayOf(auth.userId, eatenAt);
   }
   if (tags !== undefined) changes.tags = tags;
+  // A linked photo (photoUrl) replaces a stored one, whose object then goes.
+  if (patch.photoUrl !== undefined) changes.photoKey = null;
   return asUserWrite(services, auth, async () => {
-    const [[row], applied] = await guardedWrite(services, auth, [
+    const [[previous], [row], applied] = await guardedWrite(services, auth, [
+      db
+        .select({ photoKey: mealLogs.photoKey })
+        .from(mealLogs)
+        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+        .for("update"),
       db
         .update(mealLogs)
         .set(changes)
@@ -163,9 +174,10 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (!row) throw notFound();
+    if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
     const events = eventsOf(applied);
     publishProgress(services, auth.userId, events);
-    return { log: row.log, events };
+    return { log: await presentLog(services, row.log), events };
   });
 }
 
@@ -181,10 +193,14 @@ export async function deleteLog(
       db
         .delete(mealLogs)
         .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ id: mealLogs.id }),
+        .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
       applyWrite(db, auth.userId, uuidv7()),
     ]);
     if (deleted.length === 0) throw notFound();
+    deletePhotosLater(
+      services,
+      deleted.map((row) => row.photoKey),
+    );
     const events = eventsOf(applied);
     publishProgress(services, auth.userId, events);
     return { events };
@@ -228,5 +244,11 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
   const last = page.at(-1);
   const nextCursor =
     rows.length > filters.limit && last ? encodeCursor({ at: last.log.eatenAt, id: last.log.id }) : null;
-  return { items: page.map((row) => row.log), nextCursor };
+  return {
+    items: await presentLogs(
+      services,
+      page.map((row) => row.log),
+    ),
+    nextCursor,
+  };
 }

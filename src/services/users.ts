@@ -7,6 +7,7 @@ import { canonicalTimeZone } from "../lib/time-zone";
 import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { type Log, logJson } from "./logs";
+import { presentLogs, purgeUserPhotos } from "./photos";
 import { markSessionsRevoked } from "./revocation";
 import { asUserWrite, guardedWrite } from "./writes";
 
@@ -144,6 +145,7 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
     auth.userId,
     joined.map((participation) => participation.id),
   );
+  purgeUserPhotos(services, auth.userId);
 }
 
 export type AccountExport = {
@@ -220,7 +222,10 @@ export async function exportMe(services: Services, auth: AuthContext): Promise<A
       revokedAt: session.revokedAt?.toISOString() ?? null,
       current: session.id === auth.sessionId,
     })),
-    logs: logRows.map((entry) => entry.log),
+    logs: await presentLogs(
+      services,
+      logRows.map((entry) => entry.log),
+    ),
     challengesJoined: joined,
     challengesCreated: created,
     badges: earned,

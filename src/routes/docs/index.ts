@@ -20,6 +20,10 @@ export const openApiConfig = {
     { name: "Auth", description: "Accounts, sessions and tokens (cookies for browsers, Bearer for others)." },
     { name: "Users", description: "The signed-in user's profile, stats, badges and data; public profiles." },
     { name: "Meal logs", description: "What was eaten when, and daily totals against the goals." },
+    {
+      name: "Meal photos",
+      description: "A photo per meal: uploaded without its metadata, shown through signed URLs.",
+    },
     { name: "Badges", description: "The badge catalog." },
     {
       name: "Challenges",

@@ -1,0 +1,24 @@
+ALTER TABLE "meal_logs" ADD COLUMN "photo_key" text;--> statement-breakpoint
+CREATE INDEX "meal_logs_photo_key_idx" ON "meal_logs" USING btree ("photo_key") WHERE "meal_logs"."photo_key" is not null;--> statement-breakpoint
+-- The log's JSON carries the stored photo's key; the Worker answers it as a signed URL of its own
+-- (src/services/photos.ts) and never shows the key itself.
+CREATE OR REPLACE FUNCTION meal_log_json(l meal_logs) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT jsonb_build_object(
+    'id', l.id,
+    'mealType', l.meal_type,
+    'eatenAt', iso_utc(l.eaten_at),
+    'localDate', to_char(l.local_date, 'YYYY-MM-DD'),
+    'title', l.title,
+    'note', l.note,
+    'photoUrl', l.photo_url,
+    'photoKey', l.photo_key,
+    'calories', l.calories,
+    'proteinG', l.protein_g::float8,
+    'carbsG', l.carbs_g::float8,
+    'fatG', l.fat_g::float8,
+    'tags', to_jsonb(l.tags),
+    'createdAt', iso_utc(l.created_at),
+    'updatedAt', iso_utc(l.updated_at)
+  )
+$$;

@@ -1,0 +1,87 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authenticated, headers, json, noContent, problem, problems, publicRoute } from "../../lib/openapi";
+import { IdParamSchema, LogSchema } from "../logs/logs.schemas";
+
+const tags = ["Meal photos"];
+
+const binary = z.string().meta({ format: "binary" });
+const images = {
+  "image/jpeg": { schema: binary },
+  "image/png": { schema: binary },
+  "image/webp": { schema: binary },
+};
+
+export const putPhoto = createRoute({
+  method: "put",
+  path: "/v1/logs/{id}/photo",
+  operationId: "putLogPhoto",
+  tags,
+  summary: "Upload the meal's photo",
+  description:
+    "The body is the image itself: JPEG, PNG or WebP, at most 5 MiB. Its type is judged from its bytes, never from `Content-Type`. EXIF (GPS position, camera serials), XMP and text metadata are removed before it is stored; the pixels are kept as they are. Replaces an earlier photo. Counts as a write (per-user write limit). Answers the log, whose `photoUrl` is a signed URL valid for at least an hour.",
+  security: authenticated,
+  request: { params: IdParamSchema, body: { required: true, content: images } },
+  responses: {
+    200: json(LogSchema, "The log, with its photo"),
+    ...problems(400, 401, 403, 404, 429, 503),
+    413: { ...problem(413), description: "Image larger than 5 MiB." },
+    415: { ...problem(415), description: "The bytes are not a JPEG, PNG or WebP image." },
+  },
+});
+
+export const getPhoto = createRoute({
+  method: "get",
+  path: "/v1/logs/{id}/photo",
+  operationId: "getLogPhoto",
+  tags,
+  summary: "Go to the meal's photo",
+  description: "Redirects the owner to a freshly signed URL of the stored photo; 404 when the log has none.",
+  security: authenticated,
+  request: { params: IdParamSchema },
+  responses: {
+    302: { description: "The signed URL of the photo", headers: headers("Location") },
+    ...problems(400, 401, 404, 503),
+  },
+});
+
+export const deletePhoto = createRoute({
+  method: "delete",
+  path: "/v1/logs/{id}/photo",
+  operationId: "deleteLogPhoto",
+  tags,
+  summary: "Remove the meal's photo",
+  description:
+    "The log's `photoUrl` becomes null; a stored image is deleted from storage after the change commits.",
+  security: authenticated,
+  request: { params: IdParamSchema },
+  responses: { 204: noContent("Removed"), ...problems(400, 401, 404, 413, 415, 429, 503) },
+});
+
+export const PhotoKeyParamSchema = z.object({
+  key: z
+    .string()
+    .max(200)
+    .meta({ description: "The photo's key, as in a signed `photoUrl`.", example: "0193…_0193…_0193….jpg" }),
+});
+
+export const SignatureQuerySchema = z.object({
+  exp: z.string().max(20).optional().meta({ description: "Expiry (Unix seconds), part of the signed URL." }),
+  sig: z.string().max(100).optional().meta({ description: "Signature, part of the signed URL." }),
+});
+
+export const servePhoto = createRoute({
+  method: "get",
+  path: "/v1/photos/{key}",
+  operationId: "getPhoto",
+  tags,
+  summary: "A photo, by its signed URL",
+  description:
+    "What a log's `photoUrl` points at: no cookie or token needed (the URL is the permission), so an `<img>` on another origin shows it. An expired or tampered URL is 403 and never the image; a deleted photo is 404. `Cache-Control` lets the browser keep it until the URL expires.",
+  security: publicRoute,
+  request: { params: PhotoKeyParamSchema, query: SignatureQuerySchema },
+  responses: {
+    200: { description: "The image", headers: headers("Cache-Control", "ETag"), content: images },
+    304: { description: "Not modified (If-None-Match)", headers: headers("Cache-Control", "ETag") },
+    ...problems(400, 403, 404, 503),
+  },
+});
