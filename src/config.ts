@@ -12,6 +12,8 @@ export type Bindings = {
   UPSTASH_REDIS_REST_TOKEN?: string;
   JWT_SECRET?: string;
   JWT_SECRET_PREVIOUS?: string;
+  /** Key of the password salts (src/lib/password.ts saltFor); JWT_SECRET when unset. */
+  PASSWORD_SALT_SECRET?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   CORS_ORIGINS?: string;
@@ -51,6 +53,7 @@ const configSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
     JWT_SECRET: jwtSecret,
     JWT_SECRET_PREVIOUS: jwtSecret.optional(),
+    PASSWORD_SALT_SECRET: jwtSecret.optional(),
     JWT_ISSUER: z.string().min(1).default("sikdan"),
     JWT_AUDIENCE: z.string().min(1).default("sikdan-api"),
     CORS_ORIGINS: csv,
@@ -75,6 +78,8 @@ export type Config = {
   neonFetchEndpoint: string | undefined;
   upstash: { url: string; token: string } | undefined;
   jwt: { secret: string; previousSecret: string | undefined; issuer: string; audience: string };
+  /** The key password salts are derived from (PASSWORD_SALT_SECRET, else JWT_SECRET). */
+  passwordSaltSecret: string;
   corsOrigins: readonly string[];
   rateLimits: {
     loginFailuresPerEmail: number;
@@ -132,6 +137,7 @@ function toConfig(env: ParsedEnv): Config {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },
+    passwordSaltSecret: env.PASSWORD_SALT_SECRET ?? env.JWT_SECRET,
     corsOrigins: env.CORS_ORIGINS,
     rateLimits: {
       loginFailuresPerEmail: env.RATE_LIMIT_LOGIN_FAILURES,

@@ -6,7 +6,11 @@ import { UUID_PATTERN } from "./ids";
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 
-export type AccessIdentity = { userId: string; sessionId: string };
+/**
+ * `passwordSalt`: the user's current password salt (`encodeSalt`), so a password change or an account
+ * deletion can hash the password before its one database round trip.
+ */
+export type AccessIdentity = { userId: string; sessionId: string; passwordSalt?: string };
 type JwtConfig = Config["jwt"];
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -17,6 +21,7 @@ export function signAccessToken(identity: AccessIdentity, jwt: JwtConfig, now = 
     {
       sub: identity.userId,
       sid: identity.sessionId,
+      ...(identity.passwordSalt ? { pws: identity.passwordSalt } : {}),
       iat: now,
       exp: now + ACCESS_TOKEN_TTL_SECONDS,
       iss: jwt.issuer,
@@ -40,7 +45,11 @@ export async function verifyAccessToken(token: string, jwt: JwtConfig): Promise<
       if (typeof sub !== "string" || typeof sid !== "string") return undefined;
       if (!UUID_PATTERN.test(sub) || !UUID_PATTERN.test(sid) || typeof claims.exp !== "number")
         return undefined;
-      return { userId: sub, sessionId: sid };
+      return {
+        userId: sub,
+        sessionId: sid,
+        ...(typeof claims.pws === "string" && { passwordSalt: claims.pws }),
+      };
     } catch {}
   }
   return undefined;

@@ -6,17 +6,20 @@ import type { Cache } from "./cache";
 type Duration = `${number} ${"s" | "m" | "h"}`;
 type Rule = { tokens: number; window: Duration; windowSeconds: number };
 
-// Two limits are not here, as they are counted by PostgreSQL in the same statement as the work
-// they limit: the per-user write quota (writes.ts) and refreshes per session (auth.ts refresh()).
-export type LimitName = "loginFailures" | "authPerIp" | "signupsPerIp";
+// Three limits are not here, as they are counted by PostgreSQL in the same batch as the work they
+// limit: the per-user write quota (writes.ts), refreshes per session (auth.ts refresh()) and failed
+// sign-ins per email (password-check.ts).
+export type LimitName = "authPerIp" | "signupsPerIp";
 
 /** Refreshes one session may make per minute: a client refreshes every 15 min, so 10 is generous. */
 export const REFRESH_PER_SESSION_PER_MINUTE = 10;
 
+/** The window of the failed sign-ins limit (API.md: 10 per email per 15 minutes). */
+export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+
 function rules(config: Config): Record<LimitName, Rule> {
   const limits = config.rateLimits;
   return {
-    loginFailures: { tokens: limits.loginFailuresPerEmail, window: "15 m", windowSeconds: 900 },
     authPerIp: { tokens: limits.authPerIp, window: "1 m", windowSeconds: 60 },
     signupsPerIp: { tokens: limits.signupsPerIp, window: "1 h", windowSeconds: 3600 },
   };
@@ -68,19 +71,6 @@ export function createRateLimits(cache: Cache, config: Config) {
         };
       }, open(name));
     },
-    /**
-     * Forgets `key`'s hits. Deletes the two window keys the sliding window reads
-     * (`<prefix>:<key>:<window>`, as @upstash/ratelimit names them) instead of its SCAN-based
-     * resetUsedTokens: one DEL, and it works on every Redis the local stack can stand in with.
-     */
-    reset(name: LimitName, key: string): Promise<void> {
-      const windowMs = table[name].windowSeconds * 1000;
-      const current = Math.floor(Date.now() / windowMs);
-      const base = `rl:${name}:${key}`;
-      return cache.attempt(async (redis) => {
-        await redis.del(`${base}:${current}`, `${base}:${current - 1}`);
-      }, undefined);
-    },
   };
 }
 
@@ -99,4 +89,40 @@ export function enforce(state: LimitState, what: string): void {
       "RateLimit-Reset": String(resetSeconds),
     },
   });
+}
+
+/** What the per-IP limits key on: the client's address (`cf-connecting-ip`), when known. */
+export type ClientMeta = { ip: string | undefined };
+
+type PerIpServices = { config: Config; rateLimits: RateLimits };
+
+/**
+ * Runs `work` while the per-IP limits `names` are counted in parallel, so no auth route waits for
+ * Redis before its database work. When a limit says no, the answer is withheld: `undo` takes back
+ * what `work` granted (a session, an account, a token rotation) and the caller gets 429 whatever
+ * `work` answered, so an address over its limit learns nothing from its attempt. Fails open (as the
+ * limits do) when Redis is unavailable.
+ */
+export async function withPerIpLimits<T>(
+  services: PerIpServices,
+  meta: ClientMeta,
+  names: LimitName[],
+  work: () => Promise<T>,
+  undo?: (granted: T) => Promise<unknown>,
+): Promise<T> {
+  const { config, rateLimits } = services;
+  const ip = config.rateLimits.perIpEnabled ? meta.ip : undefined;
+  if (!ip) return work();
+  const verdicts = Promise.all(names.map((name) => rateLimits.consume(name, ip)));
+  const outcome = await work().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const refused = (await verdicts).find((state) => !state.allowed);
+  if (refused) {
+    if (outcome.ok && undo) await undo(outcome.value);
+    enforce(refused, "requests from this address");
+  }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
