@@ -25,6 +25,8 @@ export type Bindings = {
   DB_TIMEOUT_MS?: string;
   CACHE_TIMEOUT_MS?: string;
   LOG_LEVEL?: string;
+  /** The static assets of public/ (wrangler.toml [assets]): the OpenAPI document. */
+  ASSETS?: { fetch(input: URL | Request | string): Promise<Response> };
 };
 
 const utf8Length = (value: string) => new TextEncoder().encode(value).length;

@@ -1,4 +1,3 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -21,6 +20,7 @@ import {
   toProblem,
 } from "./errors";
 import { createLogger } from "./logger";
+import { OpenAPIRouter } from "./openapi-router";
 
 const codeForStatus = (status: number): ErrorCode =>
   (Object.keys(errorStatus) as ErrorCode[]).find(
@@ -91,7 +91,7 @@ export function onError(err: unknown, c: Context<AppEnv>) {
  * Every feature folder builds its routes on one of these.
  */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  return new OpenAPIRouter<AppEnv>({
     strict: false,
     defaultHook: (result) => {
       if (!result.success) throw ApiError.fromZod(result.error);

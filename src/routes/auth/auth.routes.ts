@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, problems } from "../../lib/openapi";
+import * as z from "zod";
+import { authenticated, createRoute, json, jsonBody, problems } from "../../lib/openapi";
 import { DisplayNameSchema, PasswordSchema, TimeZoneSchema, UserSchema } from "../users/users.schemas";
 
 const tags = ["Auth"];

@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { json, ProblemSchema } from "../../lib/openapi";
+import * as z from "zod";
+import { createRoute, json, ProblemSchema } from "../../lib/openapi";
 
 const tags = ["Health"];
 
