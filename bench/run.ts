@@ -255,7 +255,7 @@ async function loginCpu(
       const answer = await login();
       if (answer.status !== 200) throw new Error(`login for the CPU measure answered ${answer.status}`);
     }
-    await counters.settle(); // the deferred work of the logins (a rate-limit reset) is part of their cost
+    await counters.settle(); // the deferred work of the logins, if any, is part of their cost
     const t2 = await ticks();
     const [healthTicks, loginTicks] = [t1 - t0, t2 - t1];
     runs.push({
