@@ -18,7 +18,7 @@ import { LOCAL_DATABASE_URL, settingsFromEnvironment } from "../scripts/lib/work
 import { type Answer, Counters, client, cpuTicks, median, throughput } from "./measure.ts";
 import { type Results, summarize, textTable, writeResults } from "./report.ts";
 import type { BenchStack } from "./stack.ts";
-import { runWorkload } from "./workload.ts";
+import { runAuthWorkload, runWorkload } from "./workload.ts";
 
 const env = process.env;
 const knob = (name: string, fallback: number) => {
@@ -53,6 +53,7 @@ const tmp = await mkdtemp(join(tmpdir(), "sikdan-bench-"));
 const wranglerLog = join(tmp, "wrangler.log");
 let stackChild: ChildProcess | undefined;
 let wrangler: ChildProcess | undefined;
+let wranglerPerIp: ChildProcess | undefined;
 let builder: ChildProcess | undefined;
 
 /** Stops a detached child and everything it started (its process group), by its id. */
@@ -76,7 +77,7 @@ async function stopGroup(child: ChildProcess | undefined, graceMs = 5000) {
 let cleaning: Promise<void> | undefined;
 function cleanup() {
   cleaning ??= (async () => {
-    await Promise.all([stopGroup(wrangler), stopGroup(builder)]);
+    await Promise.all([stopGroup(wrangler), stopGroup(wranglerPerIp), stopGroup(builder)]);
     if (stackChild) await stopChild(stackChild);
     if (!env.BENCH_KEEP_TMP) await rm(tmp, { recursive: true, force: true });
   })();
@@ -132,6 +133,56 @@ async function measureBundle() {
   // zlib's default level, as wrangler's own "gzip:" figure (kept next to ours as a cross-check).
   const reported = /Total Upload: .*/.exec(await readFile(output, "utf8"))?.[0] ?? null;
   return { path, raw: raw.length, gzip: gzipSync(raw).length, reported };
+}
+
+/**
+ * `wrangler dev` on the deploy bundle with `vars`, on a free port; resolves once /health answers.
+ * The Worker we measure is the deploy bundle itself (minified, as uploaded): the numbers belong to
+ * the bytes we report, and an edit to src/ during the run cannot hot-reload the Worker.
+ */
+async function startWorker(bundlePath: string, vars: Record<string, string>, logFile: string) {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      wranglerBin,
+      "dev",
+      // The project's configuration (its [assets]: the OpenAPI document), with `bundlePath` as main.
+      "--config",
+      join(root, "wrangler.toml"),
+      bundlePath,
+      "--no-bundle",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      join(tmp, `state-${port}`), // never the shared .wrangler/state of `npm run dev`
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    {
+      cwd: root,
+      env: wranglerEnv,
+      stdio: ["ignore", openSync(logFile, "w"), openSync(logFile, "a")],
+      detached: true, // its own process group, so stopping it takes workerd along
+    },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 250) {
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited ${child.exitCode}\n${await tail(logFile)}`);
+    const up = await fetch(`${baseUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (waited > 90_000) throw new Error(`wrangler dev not ready after 90 s\n${await tail(logFile)}`);
+    await sleep(250);
+  }
+  return { child, port, baseUrl };
 }
 
 /** Parent → children map from /proc, to find the workerd processes this wrangler started. */
@@ -204,7 +255,7 @@ async function loginCpu(
       const answer = await login();
       if (answer.status !== 200) throw new Error(`login for the CPU measure answered ${answer.status}`);
     }
-    await counters.settle(); // the deferred work of the logins (a rate-limit reset) is part of their cost
+    await counters.settle(); // the deferred work of the logins, if any, is part of their cost
     const t2 = await ticks();
     const [healthTicks, loginTicks] = [t1 - t0, t2 - t1];
     runs.push({
@@ -243,7 +294,6 @@ try {
   const built = await bundle;
   log(`bundle ${(built.gzip / 1024).toFixed(1)} KiB gzipped`);
 
-  const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars: Record<string, string> = {
     DATABASE_URL: LOCAL_DATABASE_URL,
     NEON_FETCH_ENDPOINT: stack.neonHttpUrl,
@@ -255,45 +305,9 @@ try {
     RATE_LIMIT_PER_IP: "off",
     RATE_LIMIT_WRITES_PER_USER: "1000000",
   };
-  wrangler = spawn(
-    process.execPath,
-    [
-      wranglerBin,
-      "dev",
-      // The Worker we measure is the deploy bundle itself (minified, as uploaded): the numbers belong
-      // to the bytes we report, and an edit to src/ during the run cannot hot-reload the Worker.
-      built.path,
-      "--no-bundle",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      join(tmp, "state"), // never the shared .wrangler/state of `npm run dev`
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    {
-      cwd: root,
-      env: wranglerEnv,
-      stdio: ["ignore", openSync(wranglerLog, "w"), openSync(wranglerLog, "a")],
-      detached: true, // its own process group, so stopping it takes workerd along
-    },
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let waited = 0; ; waited += 250) {
-    if (wrangler.exitCode !== null)
-      throw new Error(`wrangler dev exited ${wrangler.exitCode}\n${await tail(wranglerLog)}`);
-    const up = await fetch(`${baseUrl}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (waited > 90_000) throw new Error(`wrangler dev not ready after 90 s\n${await tail(wranglerLog)}`);
-    await sleep(250);
-  }
+  const main = await startWorker(built.path, vars, wranglerLog);
+  wrangler = main.child;
+  const { port, baseUrl } = main;
   log(`worker up on ${baseUrl} after ${Math.round((performance.now() - began) / 1000)} s`);
   const { raw: bundleRawBytes, gzip: bundleGzipBytes, reported: wranglerReported } = built;
 
@@ -301,6 +315,23 @@ try {
   const call = client(baseUrl);
   const counters = new Counters(stack, delayMs);
   const { recorded, mainUser } = await runWorkload({ call, counters, samples, warmups, progress: log });
+
+  // The auth rows again on a Worker with the per-IP limits on (the production default), set too high
+  // to refuse: what counting them costs. They are counted in parallel with the database work.
+  const perIp = await startWorker(
+    built.path,
+    {
+      ...vars,
+      RATE_LIMIT_PER_IP: "on",
+      RATE_LIMIT_AUTH_PER_IP: "1000000",
+      RATE_LIMIT_SIGNUPS_PER_IP: "1000000",
+    },
+    join(tmp, "wrangler-per-ip.log"),
+  );
+  wranglerPerIp = perIp.child;
+  log(`worker with per-IP limits on up on ${perIp.baseUrl}`);
+  await runAuthWorkload({ call: client(perIp.baseUrl), counters, samples, warmups, recorded });
+  await stopGroup(wranglerPerIp);
   const endpoints = summarize(recorded, delayMs);
 
   // ------------------------------------------------------------------ CPU and throughput (delay off)

@@ -19,6 +19,11 @@ export const ENDPOINTS = {
   me: { name: "GET /v1/users/me" },
   patchMe: { name: "PATCH /v1/users/me" },
   deleteMe: { name: "DELETE /v1/users/me" },
+  // The same with the per-IP limits on (the production default; the rows above run with them off).
+  signupPerIp: { name: "POST /v1/auth/signup (per-IP limits on)" },
+  loginPerIp: { name: "POST /v1/auth/login (per-IP limits on)" },
+  passwordPerIp: { name: "POST /v1/auth/password (per-IP limits on)" },
+  deleteMePerIp: { name: "DELETE /v1/users/me (per-IP limits on)" },
   exportMe: { name: "GET /v1/users/me/export" },
   statsCold: { name: "GET /v1/users/me/stats (cold)", cache: "cold" },
   statsWarm: { name: "GET /v1/users/me/stats (warm)", cache: "warm" },
@@ -249,4 +254,50 @@ export async function runWorkload(options: {
     }
   }
   return { recorded, mainUser: { email, password: PASSWORD } };
+}
+
+/**
+ * The account rounds of the auth rows that count per-IP limits (signup, login, password change,
+ * deletion), against a Worker with those limits on; recorded into the `…PerIp` rows.
+ */
+export async function runAuthWorkload(options: {
+  call: (call: Call) => Promise<Answer>;
+  counters: Counters;
+  samples: number;
+  warmups: number;
+  recorded: Recorded;
+}) {
+  const { call, counters, recorded } = options;
+  const run = randomUUID().slice(0, 8);
+  for (let round = 0; round < options.warmups + options.samples; round++) {
+    const recording = round >= options.warmups;
+    const m = async (key: EndpointKey, request: Call) => {
+      const { answer, sample } = await counters.measure(() => call(request));
+      if (recording) recorded[key].samples.push(sample);
+      return answer;
+    };
+    const email = `bench-per-ip-${run}-${round}@example.com`;
+    const signup = await m("signupPerIp", {
+      path: "/v1/auth/signup",
+      body: { email, password: PASSWORD, displayName: `Bench ${round}`, timezone: TIME_ZONE },
+    });
+    if (signup.status !== 201) {
+      if (recording)
+        for (const key of ["loginPerIp", "passwordPerIp", "deleteMePerIp"] as const) recorded[key].skipped++;
+      continue;
+    }
+    const login = await m("loginPerIp", { path: "/v1/auth/login", body: { email, password: PASSWORD } });
+    const token = (login.status === 200 ? login.body : signup.body) as Tokens;
+    const changed = await m("passwordPerIp", {
+      path: "/v1/auth/password",
+      token: token.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    });
+    await m("deleteMePerIp", {
+      method: "DELETE",
+      path: "/v1/users/me",
+      token: token.accessToken,
+      body: { password: changed.status === 204 ? NEW_PASSWORD : PASSWORD },
+    });
+  }
 }

@@ -11,7 +11,7 @@ import addFormats from "ajv-formats";
 import { CLIENT_TYPES_PATH, clientTypes } from "./lib/client-types.ts";
 
 type Json = Record<string, unknown>;
-const documentUrl = new URL("../openapi.json", import.meta.url);
+const documentUrl = new URL("../public/openapi.json", import.meta.url);
 const document = JSON.parse(readFileSync(documentUrl, "utf8")) as Json;
 const DOCUMENT_ID = "https://sikdan.app/openapi.json";
 const problems: string[] = [];

@@ -15,6 +15,8 @@ export type Bindings = {
   UPSTASH_REDIS_REST_TOKEN?: string;
   JWT_SECRET?: string;
   JWT_SECRET_PREVIOUS?: string;
+  /** Key of the password salts (src/lib/password.ts saltFor); JWT_SECRET when unset. */
+  PASSWORD_SALT_SECRET?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   CORS_ORIGINS?: string;
@@ -32,6 +34,8 @@ export type Bindings = {
    * America/Chicago) that says nothing about the user, so the default zone applies instead.
    */
   EDGE_TIMEZONE_GUESS?: string;
+  /** The static assets of public/ (wrangler.toml [assets]): the OpenAPI document. */
+  ASSETS?: { fetch(input: URL | Request | string): Promise<Response> };
 };
 
 const utf8Length = (value: string) => new TextEncoder().encode(value).length;
@@ -60,6 +64,7 @@ const configSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
     JWT_SECRET: jwtSecret,
     JWT_SECRET_PREVIOUS: jwtSecret.optional(),
+    PASSWORD_SALT_SECRET: jwtSecret.optional(),
     JWT_ISSUER: z.string().min(1).default("sikdan"),
     JWT_AUDIENCE: z.string().min(1).default("sikdan-api"),
     CORS_ORIGINS: csv,
@@ -85,6 +90,8 @@ export type Config = {
   neonFetchEndpoint: string | undefined;
   upstash: { url: string; token: string } | undefined;
   jwt: { secret: string; previousSecret: string | undefined; issuer: string; audience: string };
+  /** The key password salts are derived from (PASSWORD_SALT_SECRET, else JWT_SECRET). */
+  passwordSaltSecret: string;
   corsOrigins: readonly string[];
   rateLimits: {
     loginFailuresPerEmail: number;
@@ -153,6 +160,7 @@ function toConfig(env: ParsedEnv): Config {
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },
+    passwordSaltSecret: env.PASSWORD_SALT_SECRET ?? env.JWT_SECRET,
     corsOrigins: env.CORS_ORIGINS,
     rateLimits: {
       loginFailuresPerEmail: env.RATE_LIMIT_LOGIN_FAILURES,

@@ -3,11 +3,12 @@ import type { Bindings, Config } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./lib/logger";
 import type { ObjectStore } from "./lib/object-store";
+import type { AccessIdentity } from "./lib/tokens";
 import type { Cache } from "./services/cache";
 import type { RateLimits } from "./services/rate-limit";
 
 /** The caller, as proven by a valid access token (set by `requireAuth()`). */
-export type AuthContext = { userId: string; sessionId: string; via: "bearer" | "cookie" };
+export type AuthContext = AccessIdentity & { via: "bearer" | "cookie" };
 
 /** What services get: the request's clients, never a Hono Context. */
 export type Services = {

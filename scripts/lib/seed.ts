@@ -1,6 +1,6 @@
 import pg from "pg";
 import { uuidv7 } from "../../src/lib/ids.ts";
-import { hashPassword } from "../../src/lib/password.ts";
+import { hashPassword, randomSalt } from "../../src/lib/password.ts";
 
 export const DEMO_ACCOUNT = { email: "demo@sikdan.dev", password: "sikdan-demo-password" } as const;
 
@@ -41,7 +41,8 @@ export async function seed(databaseUrl: string): Promise<{ created: boolean }> {
       `insert into users (id, email, display_name, timezone, password_hash, goal_calories)
        values ($1, $2, 'Demo 식단', 'Asia/Seoul', $3, 2000)
        on conflict do nothing returning id`,
-      [userId, DEMO_ACCOUNT.email, await hashPassword(DEMO_ACCOUNT.password)],
+      // A random salt: the seed does not hold the Worker's salt key; the first sign-in re-salts it.
+      [userId, DEMO_ACCOUNT.email, await hashPassword(DEMO_ACCOUNT.password, randomSalt())],
     );
     if (inserted.rowCount === 0) {
       await client.query("rollback");

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 export const WORKER_SETTINGS = [
   "JWT_SECRET",
   "JWT_SECRET_PREVIOUS",
+  "PASSWORD_SALT_SECRET",
   "JWT_ISSUER",
   "JWT_AUDIENCE",
   "CORS_ORIGINS",

@@ -1,4 +1,4 @@
-// Generated from openapi.json by openapi-typescript (`npm run openapi:types`). Do not edit.
+// Generated from public/openapi.json by openapi-typescript (`npm run openapi:types`). Do not edit.
 
 export interface paths {
     "/health": {

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
@@ -22,6 +22,7 @@ import {
   toProblem,
 } from "./errors";
 import { createLogger } from "./logger";
+import { OpenAPIRouter } from "./openapi-router";
 
 const codeForStatus = (status: number): ErrorCode =>
   (Object.keys(errorStatus) as ErrorCode[]).find(
@@ -92,7 +93,7 @@ export function onError(err: unknown, c: Context<AppEnv>) {
  * Every feature folder builds its routes on one of these.
  */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  return new OpenAPIRouter<AppEnv>({
     strict: false,
     defaultHook: (result) => {
       if (!result.success) throw ApiError.fromZod(result.error);

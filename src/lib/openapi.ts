@@ -1,5 +1,8 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { type ErrorCode, errorStatus } from "./errors";
+
+// What route files build with (src/lib/openapi-router.ts).
+export { createRoute } from "./openapi-router";
 
 export const ProblemSchema = z
   .object({

@@ -1,5 +1,5 @@
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import * as z from "zod";
 import { ApiError } from "../lib/errors";
 
 /** The `Idempotency-Key` request header of the writes that create things (API.md). */

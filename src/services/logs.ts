@@ -54,7 +54,7 @@ export type LogFields = {
 export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
 
 /**
- * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0009): the API's
+ * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0010): the API's
  * shape but for a stored photo's key, which presentLog() turns into a signed URL.
  */
 export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;

@@ -2,11 +2,11 @@ import { asc, eq, sql } from "drizzle-orm";
 import { challengeParticipants, challenges, mealLogs, sessions, userBadges, users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
-import { verifyPassword } from "../lib/password";
 import { canonicalTimeZone } from "../lib/time-zone";
 import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { type Log, logJson } from "./logs";
+import { countAttempt, refusedAttempt, storedHashIs, withPasswordOf } from "./password-check";
 import { presentLogs, purgeUserPhotos } from "./photos";
 import { markSessionsRevoked } from "./revocation";
 import { asUserWrite, guardedWrite } from "./writes";
@@ -112,39 +112,52 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
 }
 
 /**
- * Deletes the account and, by cascade, everything it owns, in one statement; every session ends
- * with it. Asks for the password: a stolen access token alone cannot erase a diary.
+ * Deletes the account and, by cascade, everything it owns; every session ends with it. Asks for the
+ * password (a stolen access token alone cannot erase a diary), checked inside the same round trip
+ * (password-check.ts).
  */
 export async function deleteMe(services: Services, auth: AuthContext, password: string): Promise<void> {
   const { db, cache, defer } = services;
-  const [[row], sessionRows, joined] = await guarded(db, auth.sessionId, [
-    db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
-    db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, auth.userId)),
-    db
-      .select({ id: challengeParticipants.challengeId })
-      .from(challengeParticipants)
-      .where(eq(challengeParticipants.userId, auth.userId)),
-  ]);
-  if (!row) throw notFound();
-  if (!(await verifyPassword(password, row.passwordHash))) {
-    throw new ApiError("FORBIDDEN", { detail: "The password is not correct." });
-  }
-  await guarded(db, auth.sessionId, [
-    // As every write does: the user row first, so in-flight writes finish before the cascade.
-    db.execute(sql`select 1 from users where id = ${auth.userId} for update`),
-    db.delete(users).where(eq(users.id, auth.userId)),
-  ]);
-  defer(
-    markSessionsRevoked(
-      cache,
-      sessionRows.map((session) => session.id),
-    ),
-  );
-  removeFromLeaderboards(
+  const deleted = await withPasswordOf(
     services,
-    auth.userId,
-    joined.map((participation) => participation.id),
+    auth,
+    password,
+    "The password is not correct.",
+    async (expected, _salt, count) => {
+      const [, , gone] = await guarded(db, auth.sessionId, [
+        db.execute(sql`
+          select ${countAttempt(services, sql`lower(email)`)} from users where id = ${auth.userId} and ${count}`),
+        // As every write does: the user row first, so in-flight writes finish before the cascade
+        // (the next statement sees them).
+        db.execute(
+          sql`select 1 from users where id = ${auth.userId} and ${storedHashIs(expected)} for update`,
+        ),
+        db.execute(sql`
+          with doomed as (
+            select id, lower(email) as email_key from users where id = ${auth.userId} and ${storedHashIs(expected)}
+          ), deleted as (
+            delete from users where id in (select id from doomed) returning id
+          ), cleared as (
+            delete from login_failures where email_key in (select email_key from doomed)
+          )
+          select exists (select 1 from deleted) as done,
+                 array(select id::text from sessions where user_id in (select id from doomed)) as sessions,
+                 array(select challenge_id::text from challenge_participants
+                       where user_id in (select id from doomed)) as joined,
+                 (select password_hash from users
+                  where id = ${auth.userId} and not exists (select 1 from doomed)) as stored`),
+      ]).catch((err: unknown) => refusedAttempt(services, err));
+      const row = gone.rows[0] as {
+        done: boolean;
+        sessions: string[];
+        joined: string[];
+        stored: string | null;
+      };
+      return row.done ? { done: true, value: row } : { done: false, stored: row.stored };
+    },
   );
+  defer(markSessionsRevoked(cache, deleted.sessions));
+  removeFromLeaderboards(services, auth.userId, deleted.joined);
   purgeUserPhotos(services, auth.userId);
 }
 

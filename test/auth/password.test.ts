@@ -1,16 +1,23 @@
 import { describe, expect, it } from "vitest";
+import { toHex } from "../../src/lib/encoding";
 import {
+  decodeSalt,
+  encodeSalt,
   hashPassword,
-  needsRehash,
+  isCurrentHash,
   PBKDF2_ITERATIONS,
   PBKDF2_MAX_ITERATIONS,
+  randomSalt,
+  saltFor,
   verifyPassword,
 } from "../../src/lib/password";
 import { signUp } from "../helpers/factories";
 import { expectProblem } from "../helpers/http";
-import { api, cookieFrom, EVIL_ORIGIN, getMe, logIn, sessionIdOf, sql } from "./support";
+import { api, cookieFrom, EVIL_ORIGIN, getMe, JWT, logIn, sessionIdOf, sql } from "./support";
 
 const NEW_PASSWORD = "a brand new passphrase";
+// The tests set no PASSWORD_SALT_SECRET: salts are keyed with JWT_SECRET (src/config.ts).
+const SALT_SECRET = JWT.secret;
 
 const changePassword = (token: string, body: Record<string, unknown>) =>
   api("/v1/auth/password", { token, body });
@@ -28,12 +35,12 @@ describe("password hashing", () => {
     expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(PBKDF2_MAX_ITERATIONS);
   });
 
-  it("stores PBKDF2-SHA-256 with its parameters and a per-user salt, never the password", async () => {
+  it("stores PBKDF2-SHA-256 with its parameters, a keyed per-user salt and the salt key's id, never the password", async () => {
     const a = await signUp();
     const b = await signUp();
     const [hashA, hashB] = [await storedHash(a.user.id), await storedHash(b.user.id)];
     const format = new RegExp(
-      `^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$[A-Za-z0-9+/]{22}==\\$[A-Za-z0-9+/]{43}=$`,
+      `^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$[A-Za-z0-9+/]{22}==\\$[A-Za-z0-9+/]{43}=\\$k[\\w-]{8}$`,
     );
     expect(hashA).toMatch(format);
     expect(hashB).toMatch(format);
@@ -42,32 +49,66 @@ describe("password hashing", () => {
     expect(a.password).toBe(b.password);
     expect(hashA.split("$")[2]).not.toBe(hashB.split("$")[2]);
     expect(hashA.split("$")[3]).not.toBe(hashB.split("$")[3]);
+    // The salt is HMAC(salt key, normalised email): the Worker knows it before reading the row.
+    const salt = await saltFor(SALT_SECRET, a.email.toLowerCase());
+    expect(hashA).toBe(await hashPassword(a.password, salt));
+    expect(isCurrentHash(hashA, salt)).toBe(true);
+    expect(isCurrentHash(hashB, salt)).toBe(false);
   });
 
-  it("verifies and flags old parameters for an upgrade (needsRehash)", async () => {
-    const current = await hashPassword("pass phrase 1");
-    const old = await hashPassword("pass phrase 1", 1_000);
-    expect(await verifyPassword("pass phrase 1", current)).toBe(true);
-    expect(await verifyPassword("pass phrase 1", old)).toBe(true);
-    expect(await verifyPassword("pass phrase 2", old)).toBe(false);
+  it("derives distinct salts per email and per key, with the key's id", async () => {
+    const one = await saltFor(SALT_SECRET, "kim@example.com");
+    const other = await saltFor(SALT_SECRET, "lee@example.com");
+    const rotated = await saltFor(`${SALT_SECRET}-rotated`, "kim@example.com");
+    expect(one.bytes.length).toBe(16);
+    expect(toHex(one.bytes)).not.toBe(toHex(other.bytes));
+    expect(toHex(one.bytes)).not.toBe(toHex(rotated.bytes));
+    expect(one.keyId).toBe(other.keyId);
+    expect(one.keyId).not.toBe(rotated.keyId);
+    expect(decodeSalt(encodeSalt(one))).toEqual(one);
+  });
+
+  it("verifies hashes of every kind with the salt stored in them; only current ones count as current", async () => {
+    const keyed = await saltFor(SALT_SECRET, "kim@example.com");
+    const current = await hashPassword("pass phrase 1", keyed);
+    const random = await hashPassword("pass phrase 1", randomSalt());
+    const fewIterations = await hashPassword("pass phrase 1", keyed, 1_000);
+    for (const stored of [current, random, fewIterations]) {
+      expect(await verifyPassword("pass phrase 1", stored)).toBe(true);
+      expect(await verifyPassword("pass phrase 2", stored)).toBe(false);
+    }
     expect(await verifyPassword("pass phrase 1", undefined)).toBe(false);
-    expect(needsRehash(current)).toBe(false);
-    expect(needsRehash(old)).toBe(true);
-    expect(needsRehash("bcrypt$2b$10$whatever")).toBe(true);
+    expect(isCurrentHash(current, keyed)).toBe(true);
+    expect(isCurrentHash(random, keyed)).toBe(false);
+    expect(isCurrentHash(fewIterations, keyed)).toBe(false);
+    expect(isCurrentHash("bcrypt$2b$10$whatever", keyed)).toBe(false);
   });
 
-  it("upgrades a hash made with old parameters at the next login", async () => {
+  it("upgrades a per-user random-salt hash with old parameters at the next login", async () => {
     const account = await signUp();
-    const old = await hashPassword(account.password, 1_000);
+    const old = await hashPassword(account.password, randomSalt(), 1_000);
     await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
+    await expectProblem((await login(account.email, "not the password")).response, 401);
+    expect(await storedHash(account.user.id)).toBe(old);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
     const upgraded = await storedHash(account.user.id);
-    expect(upgraded).not.toBe(old);
-    expect(upgraded.startsWith(`pbkdf2-sha256$${PBKDF2_ITERATIONS}$`)).toBe(true);
-    expect(needsRehash(upgraded)).toBe(false);
+    expect(upgraded).toBe(
+      await hashPassword(account.password, await saltFor(SALT_SECRET, account.email.toLowerCase())),
+    );
     // And the upgraded hash still verifies the same password (and only it).
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
     await expectProblem((await login(account.email, "not the password")).response, 401);
+  });
+
+  it("upgrades a hash salted under a previous salt key at the next login (rotation)", async () => {
+    const account = await signUp();
+    const previous = await saltFor(`${SALT_SECRET}-previous`, account.email.toLowerCase());
+    const old = await hashPassword(account.password, previous);
+    await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
+    expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
+    const upgraded = await storedHash(account.user.id);
+    expect(upgraded.split("$")[4]).not.toBe(old.split("$")[4]);
+    expect(isCurrentHash(upgraded, await saltFor(SALT_SECRET, account.email.toLowerCase()))).toBe(true);
   });
 
   it("refuses a stored hash asking for more iterations than Workers allow (no CPU-exhaustion)", async () => {

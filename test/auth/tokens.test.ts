@@ -34,13 +34,15 @@ async function expectRefused(token: string, { invalidToken = true } = {}) {
 }
 
 describe("access token", () => {
-  it("is an HS256 JWT with sub, sid, iat, exp (15 min), iss and aud", async () => {
+  it("is an HS256 JWT with sub, sid, pws, iat, exp (15 min), iss and aud", async () => {
     const account = await signUp();
     expect(headerOf(account.accessToken)).toEqual({ alg: "HS256", typ: "JWT" });
     const claims = claimsOf(account.accessToken);
     expect(claims).toEqual({
       sub: account.user.id,
       sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      // The password salt (key id . 16 bytes), for a password change or deletion in one round trip.
+      pws: expect.stringMatching(/^[\w-]{8}\.[\w-]{22}$/),
       iat: expect.any(Number),
       exp: (claims.iat as number) + ACCESS_TTL,
       iss: JWT.issuer,

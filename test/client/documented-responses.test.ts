@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import document from "../../openapi.json";
+import document from "../../public/openapi.json";
 import { signUp } from "../helpers/factories";
 import { call } from "../helpers/http";
 

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import snapshot from "../../openapi.json";
+import snapshot from "../../public/openapi.json";
 import { createClient } from "../../src/client";
 import { uniqueEmail, uniqueIp } from "../helpers/factories";
 import { BASE_URL, callJson } from "../helpers/http";

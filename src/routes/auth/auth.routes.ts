@@ -1,6 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import * as z from "zod";
 import {
   authenticated,
+  createRoute,
   json,
   jsonBody,
   noContent,

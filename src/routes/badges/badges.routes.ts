@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { json, optionallyAuthenticated, problems } from "../../lib/openapi";
+import * as z from "zod";
+import { createRoute, json, optionallyAuthenticated, problems } from "../../lib/openapi";
 
 export const BadgeSchema = z
   .object({

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { Instant, Text } from "../../lib/openapi";
 import { CursorSchema, LimitSchema, MealTypeSchema, TagSchema } from "../logs/logs.schemas";
 

@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { headers, json, ProblemSchema, publicRoute } from "../../lib/openapi";
+import * as z from "zod";
+import { createRoute, headers, json, ProblemSchema, publicRoute } from "../../lib/openapi";
 
 const tags = ["Health"];
 

@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, noContent, problems } from "../../lib/openapi";
+import * as z from "zod";
+import { authenticated, createRoute, json, jsonBody, noContent, problems } from "../../lib/openapi";
 import { idempotencyKeyParameter } from "../idempotency-key";
 import {
   CreateLogSchema,

@@ -1,5 +1,14 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, headers, json, noContent, problem, problems, publicRoute } from "../../lib/openapi";
+import * as z from "zod";
+import {
+  authenticated,
+  createRoute,
+  headers,
+  json,
+  noContent,
+  problem,
+  problems,
+  publicRoute,
+} from "../../lib/openapi";
 import { IdParamSchema, LogSchema } from "../logs/logs.schemas";
 
 const tags = ["Meal photos"];

@@ -1,5 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { authenticated, json, jsonBody, noContent, problems, publicRoute } from "../../lib/openapi";
+import * as z from "zod";
+import {
+  authenticated,
+  createRoute,
+  json,
+  jsonBody,
+  noContent,
+  problems,
+  publicRoute,
+} from "../../lib/openapi";
 import { LogSchema } from "../logs/logs.schemas";
 import {
   DayStartHourSchema,

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 
 // The C0 and C1 controls (Unicode's Cc), spelled without the `u` flag: the document carries the
 // pattern's source alone, which JSON Schema reads as an ECMA-262 pattern with `u`.

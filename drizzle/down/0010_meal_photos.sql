@@ -1,4 +1,4 @@
--- Reverts 0009_meal_photos: the log JSON without the photo key, then the index and the column.
+-- Reverts 0010_meal_photos: the log JSON without the photo key, then the index and the column.
 CREATE OR REPLACE FUNCTION meal_log_json(l meal_logs) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT jsonb_build_object(

@@ -1,0 +1,31 @@
+-- Failed sign-ins per normalised email, counted by PostgreSQL in the sign-in's own batch (no Redis
+-- round trip before the database work, and exact under any concurrency). `attempts` holds the
+-- instants of the attempts counted in the sliding window, at most the limit of them.
+CREATE TABLE "login_failures" (
+	"email_key" text PRIMARY KEY NOT NULL,
+	"attempts" timestamp with time zone[] NOT NULL
+);
+--> statement-breakpoint
+-- Counts one password attempt against `key` (trim + lower-case email) in a sliding window of `span`.
+-- With `max_attempts` already counted in the window it raises SK423 (DETAIL: seconds until the
+-- oldest of them leaves the window), which aborts the whole batch: the refused attempt is not
+-- counted and no password is compared. The upsert locks the row until the batch commits, so
+-- parallel attempts on one email are counted one after the other. The caller's batch deletes the
+-- row when the password matches.
+CREATE FUNCTION consume_login_attempt(key text, max_attempts int, span interval) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  counted timestamptz[];
+BEGIN
+  INSERT INTO login_failures AS f (email_key, attempts) VALUES (key, ARRAY[now()])
+  ON CONFLICT (email_key) DO UPDATE
+    SET attempts = ARRAY(SELECT t FROM unnest(f.attempts) t WHERE t > now() - span ORDER BY t) || now()
+  RETURNING attempts INTO counted;
+  IF cardinality(counted) > max_attempts THEN
+    SELECT array_agg(t ORDER BY t) INTO counted FROM unnest(counted) t;
+    RAISE EXCEPTION 'too many failed sign-ins' USING ERRCODE = 'SK423',
+      DETAIL = greatest(1, ceil(extract(epoch FROM
+        counted[cardinality(counted) - max_attempts] + span - now())))::int::text;
+  END IF;
+END
+$$;

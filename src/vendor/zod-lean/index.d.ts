@@ -1,2 +1,0 @@
-export * from "zod";
-export { z, z as default } from "zod";
