@@ -11,6 +11,8 @@ export type Call = {
   path: string;
   token?: string;
   body?: unknown;
+  /** Bytes sent as they are (a photo), with the `headers` given. */
+  rawBody?: Uint8Array;
   headers?: Record<string, string>;
 };
 
@@ -19,9 +21,9 @@ export type Answer = { status: number; body: any; ms: number; at: bigint };
 
 /** A plain HTTP client for the Worker: JSON in and out, Bearer auth (no cookies, so no CSRF checks). */
 export function client(baseUrl: string) {
-  return async function call({ method, path, token, body, headers = {} }: Call): Promise<Answer> {
+  return async function call({ method, path, token, body, rawBody, headers = {} }: Call): Promise<Answer> {
     const init: RequestInit = {
-      method: method ?? (body === undefined ? "GET" : "POST"),
+      method: method ?? (body === undefined && rawBody === undefined ? "GET" : "POST"),
       headers: { ...headers },
     };
     const h = init.headers as Record<string, string>;
@@ -30,13 +32,14 @@ export function client(baseUrl: string) {
       h["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
+    if (rawBody !== undefined) init.body = rawBody;
     const started = performance.now();
     try {
       const response = await fetch(baseUrl + path, init);
       const at = process.hrtime.bigint();
       const text = await response.text(); // latency = until the whole body is in, as a client sees it
       const ms = performance.now() - started;
-      let parsed: unknown = text;
+      let parsed: unknown = text.length > 2000 ? `(${text.length} characters)` : text;
       if (response.headers.get("content-type")?.includes("json") && text) parsed = JSON.parse(text);
       return { status: response.status, body: parsed, ms, at };
     } catch (error) {

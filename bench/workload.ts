@@ -3,6 +3,7 @@
 // that each request finds the state it needs (a log to patch, a session to end, a cache just
 // invalidated by a write) and cold and warm reads of the same cache sit next to each other.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Answer, Call, Counters, Sample } from "./measure.ts";
 
 /** The report's rows, in API.md's order. `cache` marks the cached reads measured cold and warm. */
@@ -35,6 +36,8 @@ export const ENDPOINTS = {
   getLog: { name: "GET /v1/logs/:id" },
   patchLog: { name: "PATCH /v1/logs/:id" },
   deleteLog: { name: "DELETE /v1/logs/:id" },
+  putPhoto: { name: "PUT /v1/logs/:id/photo (185 KiB JPEG)" },
+  getPhoto: { name: "GET /v1/photos/:key (signed URL)" },
   summaryCold: { name: "GET /v1/logs/summary (cold)", cache: "cold" },
   summaryWarm: { name: "GET /v1/logs/summary (warm)", cache: "warm" },
   listChallenges: { name: "GET /v1/challenges" },
@@ -58,6 +61,8 @@ export const PASSWORD = "bench password one";
 const NEW_PASSWORD = "bench password two";
 const TIME_ZONE = "Asia/Seoul";
 const HOUR = 3_600_000;
+/** A phone-sized meal photo with GPS EXIF (bench/fixtures/README.md). */
+const PHOTO = new Uint8Array(readFileSync(new URL("./fixtures/meal-200k.jpg", import.meta.url)));
 
 type Tokens = { accessToken: string; refreshToken: string; user: { id: string } };
 
@@ -188,9 +193,19 @@ export async function runWorkload(options: {
     await m("myBadgesWarm", { path: "/v1/users/me/badges", token });
     await m("listLogs", { path: `/v1/logs?from=${day(13)}&to=${day(0)}&limit=20`, token });
     const logId = ok(created) ? (created.body as { log: { id: string } }).log.id : undefined;
-    if (!logId) skip("getLog", "patchLog", "badgesCold", "badgesWarm", "deleteLog");
+    if (!logId) skip("getLog", "patchLog", "putPhoto", "getPhoto", "badgesCold", "badgesWarm", "deleteLog");
     else {
       await m("getLog", { path: `/v1/logs/${logId}`, token });
+      const photo = await m("putPhoto", {
+        method: "PUT",
+        path: `/v1/logs/${logId}/photo`,
+        token,
+        rawBody: PHOTO,
+        headers: { "content-type": "image/jpeg" },
+      });
+      const photoUrl = ok(photo) ? (photo.body as { photoUrl: string }).photoUrl : undefined;
+      if (!photoUrl) skip("getPhoto");
+      else await m("getPhoto", { path: new URL(photoUrl).pathname + new URL(photoUrl).search });
       await m("patchLog", {
         method: "PATCH",
         path: `/v1/logs/${logId}`,
