@@ -509,24 +509,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description RFC 9457 problem details. */
-        Problem: {
-            /** @example https://sikdan.app/problems/invalid-input */
-            type: string;
-            /** @example Invalid input */
-            title: string;
-            /** @example 400 */
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "INVALID_INPUT" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL" | "SERVICE_UNAVAILABLE";
-            instance?: string;
-            requestId?: string;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        };
         Liveness: {
             /** @enum {string} */
             status: "ok";
@@ -574,6 +556,24 @@ export interface components {
             proteinG: number | null;
             carbsG: number | null;
             fatG: number | null;
+        };
+        /** @description RFC 9457 problem details. */
+        Problem: {
+            /** @example https://sikdan.app/problems/invalid-input */
+            type: string;
+            /** @example Invalid input */
+            title: string;
+            /** @example 400 */
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "INVALID_INPUT" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL" | "SERVICE_UNAVAILABLE";
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
         };
         ProfilePatch: {
             /** @example 김식단 */

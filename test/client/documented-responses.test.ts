@@ -5,7 +5,10 @@ import { call } from "../helpers/http";
 
 // The statuses a client meets outside the happy path, asked of every operation of the committed
 // document: each answer must be one the operation declares, with the headers the document says.
-type Operation = { responses: Record<string, { headers?: Record<string, unknown> }> };
+type Operation = {
+  responses: Record<string, { headers?: Record<string, unknown> }>;
+  requestBody?: { content?: Record<string, unknown> };
+};
 const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
   ([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
 );
@@ -41,7 +44,7 @@ describe("every response is documented", () => {
     }
   });
 
-  it("a body that is not JSON is 415, and one over 64 KiB 413, on every write, as declared", async () => {
+  it("a body that is not JSON (or not an image) is 415, and one over the limit (64 KiB; 5 MiB for images) 413, on every write, as declared", async () => {
     const { accessToken } = await signUp();
     const writes = operations.filter(({ method }) => method !== "get");
     for (const { path, method, operation } of writes) {
@@ -55,11 +58,16 @@ describe("every response is documented", () => {
       });
       expect(notJson.status, where).toBe(415);
       await expectDeclared(notJson, operation, where);
+      const takesImages = Object.keys(operation.requestBody?.content ?? {}).some((type) =>
+        type.startsWith("image/"),
+      );
       const tooLarge = await call(url, {
         method: method.toUpperCase(),
         token: accessToken,
-        rawBody: JSON.stringify({ title: "x".repeat(70_000) }),
-        headers: { "content-type": "application/json" },
+        rawBody: takesImages
+          ? new Uint8Array(5 * 1024 * 1024 + 1)
+          : JSON.stringify({ title: "x".repeat(70_000) }),
+        headers: { "content-type": takesImages ? "image/jpeg" : "application/json" },
       });
       expect(tooLarge.status, where).toBe(413);
       await expectDeclared(tooLarge, operation, where);

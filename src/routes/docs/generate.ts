@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { buildApp } from "../../app";
-import { ProblemSchema, responseHeaders } from "../../lib/openapi";
+import { responseHeaders } from "../../lib/openapi";
 import { routeDefinitions } from "../../lib/openapi-router";
 
 // Node and tests only (`npm run openapi:snapshot`, test/foundation/openapi.test.ts): the Worker
@@ -41,7 +41,6 @@ export const openApiConfig = {
 export function generateOpenApiDocument(app: object = buildApp()) {
   const generator = new OpenAPIHono();
   const registry = generator.openAPIRegistry;
-  registry.register("Problem", ProblemSchema);
   for (const [name, header] of Object.entries(responseHeaders))
     registry.registerComponent("headers", name, header);
   for (const route of routeDefinitions(app)) registry.registerPath(route);
