@@ -14,11 +14,13 @@ export default {
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
+    const defer = (work: Promise<unknown>) =>
+      ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err })));
     await runScheduledJobs({
       db: createDb(config),
-      cache: createCache(config, logger),
+      cache: createCache(config, logger, defer),
       logger,
-      defer: (work) => ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err }))),
+      defer,
     });
   },
 } satisfies ExportedHandler<Bindings>;

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   date,
@@ -7,6 +8,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   smallint,
@@ -36,6 +38,9 @@ export const users = pgTable(
     goalFatG: integer("goal_fat_g"),
     // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>": the parameters travel with the hash.
     passwordHash: text("password_hash").notNull(),
+    // Bumped by every write batch of the user (services/writes.ts): what a cached read is tagged
+    // with, and compared against, so nothing computed before a write is served after it.
+    cacheVersion: bigint("cache_version", { mode: "number" }).notNull().default(0),
     ...timestamps,
   },
   (table) => [
@@ -44,6 +49,13 @@ export const users = pgTable(
     check("users_day_start_hour_range", sql`${table.dayStartHour} between 0 and 6`),
   ],
 );
+
+/**
+ * Bumped when a write could not tell Redis that the user's cached entries are stale (Redis failing):
+ * every isolate compares it with the epoch in Redis before trusting any entry (services/user-cache.ts).
+ * A sequence, not a row: bumping it takes no lock, so writes during an outage do not queue on it.
+ */
+export const cacheEpoch = pgSequence("cache_epoch");
 
 export const sessions = pgTable(
   "sessions",
