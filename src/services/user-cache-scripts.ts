@@ -40,14 +40,16 @@ return {revoked, epoch, version or '', now, fences, json}`;
 /**
  * A fill after a miss. KEYS: version, fences, entry, epoch. ARGV: the database version the value was
  * read at, the epoch and time READ answered before that database read, the JSON, entry TTL (s),
- * version TTL (s), the longest a fill may take (ms). Fences whose deadline had passed when READ ran
- * belong to writes the database read saw finished, so they are cleared here; any other fence, another
- * epoch (an outage, a restart), an older version or a late fill leaves everything as it was.
+ * version TTL (s), the longest a fill may take (ms), the version READ answered ('' for none).
+ * Fences whose deadline had passed when READ ran belong to writes the database read saw finished, so
+ * they are cleared here. Any other fence, a version or epoch that moved or vanished since READ (a
+ * write settled, an outage, a restart, an eviction), an older value or a late fill: nothing is stored.
  */
 export const STORE = `${NOW}
 local seen = tonumber(ARGV[3])
 if now - seen > tonumber(ARGV[7]) then return 0 end
 if redis.call('GET', KEYS[4]) ~= ARGV[2] then return 0 end
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[8] then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seen)
 if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
 local current = tonumber(redis.call('GET', KEYS[1]) or '-1')

@@ -30,13 +30,13 @@ const ENTRY_MAX_CHARS = 1_000_000;
 /** How long a fence outlives its write's database deadline: margin for clocks and the proxy. */
 const FENCE_MARGIN_MS = 30_000;
 
-export const USER_CACHE_EPOCH_KEY = "ucache:epoch";
+export const USER_CACHE_EPOCH_KEY = "uc:epoch";
 
 export const userCacheKeys = (userId: string) => ({
-  version: `ucache:${userId}:version`,
-  fences: `ucache:${userId}:fences`,
+  version: `uc:${userId}:version`,
+  fences: `uc:${userId}:fences`,
   // Per session, so an ended session can never read what another of the user's sessions cached.
-  entry: (name: string, sessionId: string) => `ucache:${userId}:${name}:${sessionId}`,
+  entry: (name: string, sessionId: string) => `uc:${userId}:${name}:${sessionId}`,
 });
 
 /** A value and the `users.cache_version` it was computed at, read by the same SQL statement. */
@@ -174,6 +174,7 @@ export async function readThrough<T>(
                 ENTRY_TTL_SECONDS,
                 VERSION_TTL_SECONDS,
                 FILL_MAX_MS,
+                String(answer[2]),
               ],
             ),
           null,

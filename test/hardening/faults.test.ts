@@ -308,7 +308,7 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     const path = `/v1/logs/summary?from=${FROM}&to=${TO}`;
     await send({ path, token: writer.accessToken });
     await eventually(
-      async () => ((await redis("KEYS", `ucache:${writer.user.id}:summary*`)) as string[]).length > 0,
+      async () => ((await redis("KEYS", `uc:${writer.user.id}:summary*`)) as string[]).length > 0,
     );
     const during = await underFault(
       {
@@ -330,7 +330,7 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     expect(list.body.items.map((log: { id: string }) => log.id)).toContain(during.body.log.id);
     // Known limit (src/services/user-cache.ts): the version bump of a write made while Redis was
     // down is lost, so an entry cached before it may be served until it expires (10 min).
-    const [key] = (await redis("KEYS", `ucache:${writer.user.id}:summary*`)) as string[];
+    const [key] = (await redis("KEYS", `uc:${writer.user.id}:summary*`)) as string[];
     expect(Number(await redis("TTL", key!))).toBeLessThanOrEqual(600);
   });
 
@@ -352,7 +352,7 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     await send({ path, token: victim.accessToken });
     await send({ path: "/v1/users/me/stats", token: victim.accessToken });
     await eventually(
-      async () => ((await redis("KEYS", `ucache:${victim.user.id}:*:*`)) as string[]).length >= 2,
+      async () => ((await redis("KEYS", `uc:${victim.user.id}:*:*`)) as string[]).length >= 2,
     );
     const out = await underFault(
       { method: "POST", path: "/v1/auth/logout", token: victim.accessToken },

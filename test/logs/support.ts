@@ -187,11 +187,11 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 
 /**
  * The Redis key a user-cache entry of this session is stored under (src/services/user-cache.ts:
- * `ucache:<user>:<name>:<session>`, e.g. name `summary:<from>:<to>`).
+ * `uc:<user>:<name>:<session>`, e.g. name `summary:<from>:<to>`).
  */
 export function userCacheKey(account: SignedUp, name: string) {
   const sessionId = decode(account.accessToken).payload.sid as string;
-  return `ucache:${account.user.id}:${name}:${sessionId}`;
+  return `uc:${account.user.id}:${name}:${sessionId}`;
 }
 
 export const summaryCacheKey = (account: SignedUp, from: string, to: string) =>
@@ -206,9 +206,9 @@ export async function cachedEntry(account: SignedUp, name: string) {
   if (raw === null) return undefined;
   const [, version, epoch, json] = /^(\d+)\|([^|]*)\|(.*)$/s.exec(raw) ?? [];
   const [current, currentEpoch, fences] = await Promise.all([
-    redisCommand("GET", `ucache:${account.user.id}:version`),
-    redisCommand("GET", "ucache:epoch"),
-    redisCommand("ZCARD", `ucache:${account.user.id}:fences`),
+    redisCommand("GET", `uc:${account.user.id}:version`),
+    redisCommand("GET", "uc:epoch"),
+    redisCommand("ZCARD", `uc:${account.user.id}:fences`),
   ]);
   return {
     version: version!,
