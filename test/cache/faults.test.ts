@@ -175,9 +175,7 @@ describe("a read that overlaps a write", () => {
       // The write commits, and Redis learns its version, while the reader is still in PostgreSQL.
       await createLog(who.accessToken, newLog(90));
       const versionAfter = await databaseVersion(who.user.id);
-      await eventually(
-        async () => Number(await redis("GET", `uc:${who.user.id}:version`)) === versionAfter,
-      );
+      await eventually(async () => Number(await redis("GET", `uc:${who.user.id}:version`)) === versionAfter);
       if (lose) await loseUserKeys(who.user.id);
       release();
       expect(await reading).toEqual(before.stats);

@@ -351,9 +351,7 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     const path = `/v1/logs/summary?from=${FROM}&to=${TO}`;
     await send({ path, token: victim.accessToken });
     await send({ path: "/v1/users/me/stats", token: victim.accessToken });
-    await eventually(
-      async () => ((await redis("KEYS", `uc:${victim.user.id}:*:*`)) as string[]).length >= 2,
-    );
+    await eventually(async () => ((await redis("KEYS", `uc:${victim.user.id}:*:*`)) as string[]).length >= 2);
     const out = await underFault(
       { method: "POST", path: "/v1/auth/logout", token: victim.accessToken },
       redisDown("down"),
