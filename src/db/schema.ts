@@ -8,7 +8,6 @@ import {
   integer,
   jsonb,
   numeric,
-  pgSequence,
   pgTable,
   primaryKey,
   smallint,
@@ -51,11 +50,19 @@ export const users = pgTable(
 );
 
 /**
- * Bumped when a write could not tell Redis that the user's cached entries are stale (Redis failing):
- * every isolate compares it with the epoch in Redis before trusting any entry (services/user-cache.ts).
- * A sequence, not a row: bumping it takes no lock, so writes during an outage do not queue on it.
+ * One row: bumped when a write could not tell Redis that the user's cached entries are stale (Redis
+ * failing); every isolate compares it with the epoch in Redis before trusting any entry
+ * (services/user-cache.ts). A row, not a sequence: a bump inside a write's batch must become visible
+ * only when that write commits, never before.
  */
-export const cacheEpoch = pgSequence("cache_epoch");
+export const cacheEpoch = pgTable(
+  "cache_epoch",
+  {
+    id: boolean("id").primaryKey().default(true),
+    epoch: bigint("epoch", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [check("cache_epoch_single_row", sql`${table.id}`)],
+);
 
 export const sessions = pgTable(
   "sessions",

@@ -78,9 +78,12 @@ end
 if ARGV[2] ~= '' then redis.call('ZREM', KEYS[2], ARGV[2]) end
 return 1`;
 
-/** KEYS: epoch. ARGV: the database epoch, a fresh nonce. Moves the epoch forward, never back. */
+/**
+ * KEYS: epoch. ARGV: the database epoch, a fresh nonce. Sets Redis's epoch to the database's unless
+ * it already is; the fresh nonce means no entry tagged before, whatever its number, matches again.
+ */
 export const PUSH_EPOCH = `
 local current = redis.call('GET', KEYS[1])
-if current and tonumber(string.match(current, '^(%d+)')) >= tonumber(ARGV[1]) then return 0 end
+if current and tonumber(string.match(current, '^(%d+)')) == tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
 return 1`;

@@ -42,8 +42,14 @@ export const userCacheKeys = (userId: string) => ({
 /** A value and the `users.cache_version` it was computed at, read by the same SQL statement. */
 export type Versioned<T> = { value: T; version: number };
 
-/** The database epoch this isolate last checked Redis against, and after how many outages. */
-let verified: { epoch: number; recoveries: number } | undefined;
+/**
+ * How often a trusting isolate re-reads the database epoch anyway, in the background: it bounds how
+ * long an isolate that saw no outage trusts Redis after another isolate's write could not reach it.
+ */
+const EPOCH_RECHECK_MS = 10_000;
+
+/** The database epoch this isolate last checked Redis against, when, and after how many outages. */
+let verified: { epoch: number; recoveries: number; at: number } | undefined;
 
 /** Test seam: forget what this isolate checked, as a recycled isolate would. */
 export function forgetUserCacheChecks() {
@@ -54,9 +60,7 @@ export function forgetUserCacheChecks() {
 const needsEpochCheck = () => verified === undefined || verified.recoveries !== redisBreaker.recoveries;
 
 async function databaseEpoch(db: Database): Promise<number> {
-  const result = await db.execute<{ epoch: string }>(
-    sql`select (case when is_called then last_value else 0 end)::text as epoch from cache_epoch`,
-  );
+  const result = await db.execute<{ epoch: string }>(sql`select epoch::text as epoch from cache_epoch`);
   return Number(result.rows[0]?.epoch ?? 0);
 }
 
@@ -123,6 +127,10 @@ export async function readThrough<T>(
   const { cache, db, defer } = services;
   if (isRevocationPending(auth.sessionId)) throw sessionEnded();
   const checkEpoch = cache.redis && needsEpochCheck() ? databaseEpoch(db) : undefined;
+  if (!checkEpoch && verified && Date.now() - verified.at > EPOCH_RECHECK_MS) {
+    verified.at = Date.now();
+    defer(databaseEpoch(db).then(noteEpoch, () => {}));
+  }
   const recoveriesAtCheck = redisBreaker.recoveries;
   const speculative = checkEpoch || expectMiss(auth.userId, name) ? load() : undefined;
   // Handled here too: if the cache answers first and the load fails, that failure is not unhandled.
@@ -145,11 +153,9 @@ export async function readThrough<T>(
   let usable = answer !== undefined;
   if (answer && checkEpoch) {
     const epoch = await checkEpoch;
-    if (verified === undefined || verified.recoveries !== recoveriesAtCheck || verified.epoch < epoch) {
-      verified = { epoch, recoveries: recoveriesAtCheck };
-    }
+    verified = { epoch, recoveries: recoveriesAtCheck, at: Date.now() };
   }
-  if (answer && (verified === undefined || epochNumber(String(answer[1])) < verified.epoch)) {
+  if (answer && (verified === undefined || epochNumber(String(answer[1])) !== verified.epoch)) {
     // Redis has not heard of a write that could not reach it: retire every entry, serve none.
     if (verified) pushEpoch(services, verified.epoch);
     usable = false;
@@ -228,14 +234,16 @@ export function settleWrite(
 
 /** Bumps the database epoch (one round trip): for a committed write Redis may not have heard of. */
 export async function bumpEpoch(db: Database): Promise<number> {
-  const result = await db.execute<{ epoch: string }>(sql`select nextval('cache_epoch')::text as epoch`);
+  const result = await db.execute<{ epoch: string }>(
+    sql`update cache_epoch set epoch = epoch + 1 returning epoch::text as epoch`,
+  );
   return noteEpoch(result.rows[0]?.epoch);
 }
 
-/** Remembers an epoch this isolate bumped, so it stops trusting older entries at once. */
+/** Remembers the database epoch as just read or bumped here, so entries of any other stop being served. */
 export function noteEpoch(epoch: string | number | null | undefined): number {
   const value = Number(epoch ?? 0);
-  if (verified && value > verified.epoch) verified = { ...verified, epoch: value };
+  if (verified) verified = { ...verified, epoch: value };
   return value;
 }
 

@@ -28,17 +28,25 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   // The user row first, and exclusively: a user's writes run one after the other (each one's
   // progress recomputation sees the others' logs), and an account deletion waits for them instead
   // of deadlocking with their foreign-key checks.
-  const bump = db.execute<{ version: string; epoch: string | null }>(sql`
+  const bump = db.execute<{ version: string }>(sql`
     update users set cache_version = cache_version + 1 where id = ${auth.userId}
-    returning cache_version::text as version,
-              (case when ${fence.redisDown} then nextval('cache_epoch') end)::text as epoch`);
+    returning cache_version::text as version`);
+  // After the user row, in every write: one lock order, no deadlock. Visible only at commit.
+  const epochBump = db.execute<{ epoch: string }>(sql`
+    update cache_epoch set epoch = epoch + 1 where ${fence.redisDown} returning epoch::text as epoch`);
   const quota = db.execute(
     sql`select consume_write_quota(${auth.userId}, ${config.rateLimits.writesPerUser})`,
   );
   let bumped: Awaited<typeof bump>;
+  let epochBumped: Awaited<typeof epochBump>;
   let results: unknown[];
   try {
-    [bumped, , ...results] = await guarded(db, auth.sessionId, [bump, quota, ...queries]);
+    [bumped, epochBumped, , ...results] = await guarded(db, auth.sessionId, [
+      bump,
+      epochBump,
+      quota,
+      ...queries,
+    ]);
   } catch (err) {
     // Refused by the database: nothing was written, the fence can go. (A batch that timed out may
     // still have committed: its fence stays until its deadline, and the next read repairs.)
@@ -50,10 +58,11 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
     throw err;
   }
   const row = bumped.rows[0];
-  if (row?.epoch != null) noteEpoch(row.epoch);
+  const epoch = epochBumped.rows[0]?.epoch;
+  if (epoch !== undefined) noteEpoch(epoch);
   if (await fence.confirmed) {
     services.defer(settleWrite(services, auth.userId, row ? Number(row.version) : undefined, fence.token));
-  } else if (row?.epoch == null && services.cache.redis) {
+  } else if (epoch === undefined && services.cache.redis) {
     await bumpEpoch(db);
   }
   return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
