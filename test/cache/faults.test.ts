@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BREAKER_RETRY_MS } from "../../src/lib/breaker";
 import { redisBreaker } from "../../src/services/cache";
-import { fenceWrite, readThrough } from "../../src/services/user-cache";
+import { readThrough } from "../../src/services/user-cache";
 import {
   account,
   captureConsole,
@@ -16,6 +16,7 @@ import {
   authOf,
   CACHED_READS,
   cachedReadsOf,
+  commitWithoutSettle,
   databaseVersion,
   entryOf,
   FROM,
@@ -138,10 +139,7 @@ describe("Redis losing what it knew", () => {
     const who = await account();
     await createLog(who.accessToken, newLog(500));
     await warmAll(who);
-    // A write whose fence landed but whose settle was lost: the fence stays, as after a crash.
-    const { services } = servicesFor();
-    expect(await fenceWrite(services, who.user.id).confirmed).toBe(true);
-    await createLog(who.accessToken, newLog(40));
+    await commitWithoutSettle(who);
     await expectFresh(who);
     for (const name of Object.keys(CACHED_READS)) expect((await entryOf(who, name))?.servable).toBe(false);
     // Past its deadline (here: moved to the past), the next read clears it and fills the cache.

@@ -5,7 +5,7 @@ import { createDb } from "../../src/db/client";
 import { createLogger } from "../../src/lib/logger";
 import { createCache, redisBreaker } from "../../src/services/cache";
 import { createRateLimits } from "../../src/services/rate-limit";
-import { forgetUserCacheChecks } from "../../src/services/user-cache";
+import { fenceWrite, forgetUserCacheChecks } from "../../src/services/user-cache";
 import type { AuthContext, Services } from "../../src/types";
 import { type Account, type Bindings, claimsOf, eventually, redis, send, sql } from "../hardening/support";
 
@@ -83,6 +83,22 @@ export async function databaseVersion(userId: string): Promise<number> {
     userId,
   ]);
   return Number(row?.v);
+}
+
+/**
+ * A write whose fence Redis confirmed and which then committed, but whose settle never reaches Redis
+ * (lost, or its isolate died after the commit): the fence goes up, then PostgreSQL changes the user's
+ * data (every log one calorie more) and bumps the version, as a write batch does; Redis is not told.
+ */
+export async function commitWithoutSettle(account: Account) {
+  const { services } = servicesFor();
+  const fence = fenceWrite(services, account.user.id);
+  if (!(await fence.confirmed)) throw new Error("the fence did not reach Redis");
+  await sql(
+    `with bumped as (update users set cache_version = cache_version + 1 where id = $1 returning id)
+     update meal_logs set calories = coalesce(calories, 0) + 1 where user_id = (select id from bumped)`,
+    [account.user.id],
+  );
 }
 
 /** Deletes every key of the user from Redis: what a restart without persistence does to them. */
