@@ -9,7 +9,7 @@ import { FENCE, PUSH_EPOCH, READ, SETTLE, STORE } from "./user-cache-scripts";
 /**
  * Per-user read cache (summaries, stats, badges) that never serves data older than the user's last
  * acknowledged write, in one Redis round trip per warm read and no database. PostgreSQL is the source
- * of every version: README.md "Cache" states the protocol and why no fault breaks it. In short:
+ * of every version: README.md "Caches that are never stale" states the protocol and why no fault breaks it. In short:
  *
  * - every write batch bumps `users.cache_version` and returns it (writes.ts); before the write is
  *   acknowledged, Redis holds a fence for it (`fenceWrite`, in parallel with the batch), and after it,
@@ -30,9 +30,9 @@ const ENTRY_MAX_CHARS = 1_000_000;
 /** How long a fence outlives its write's database deadline: margin for clocks and the proxy. */
 const FENCE_MARGIN_MS = 30_000;
 
-export const USER_CACHE_EPOCH_KEY = "uc:epoch";
+const USER_CACHE_EPOCH_KEY = "uc:epoch";
 
-export const userCacheKeys = (userId: string) => ({
+const userCacheKeys = (userId: string) => ({
   version: `uc:${userId}:version`,
   fences: `uc:${userId}:fences`,
   // Per session, so an ended session can never read what another of the user's sessions cached.
