@@ -15,12 +15,14 @@ export default {
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
+    const defer = (work: Promise<unknown>) =>
+      ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err })));
     const db = createDb(config);
     await runScheduledJobs({
       db,
-      cache: createCache(config, logger),
+      cache: createCache(config, logger, defer),
       logger,
-      defer: (work) => ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err }))),
+      defer,
     });
     // Objects no log points at any more (a delete that failed after its commit), older than a day.
     await sweepOrphanPhotos({ db, logger, photos: { bucket: env.PHOTOS, origin: "" } });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   date,
@@ -36,6 +37,9 @@ export const users = pgTable(
     goalFatG: integer("goal_fat_g"),
     // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>": the parameters travel with the hash.
     passwordHash: text("password_hash").notNull(),
+    // Bumped by every write batch of the user (services/writes.ts): what a cached read is tagged
+    // with, and compared against, so nothing computed before a write is served after it.
+    cacheVersion: bigint("cache_version", { mode: "number" }).notNull().default(0),
     ...timestamps,
   },
   (table) => [
@@ -43,6 +47,21 @@ export const users = pgTable(
     uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`),
     check("users_day_start_hour_range", sql`${table.dayStartHour} between 0 and 6`),
   ],
+);
+
+/**
+ * One row: bumped when a write could not tell Redis that the user's cached entries are stale (Redis
+ * failing); every isolate compares it with the epoch in Redis before trusting any entry
+ * (services/user-cache.ts). A row, not a sequence: a bump inside a write's batch must become visible
+ * only when that write commits, never before.
+ */
+export const cacheEpoch = pgTable(
+  "cache_epoch",
+  {
+    id: boolean("id").primaryKey().default(true),
+    epoch: bigint("epoch", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [check("cache_epoch_single_row", sql`${table.id}`)],
 );
 
 export const sessions = pgTable(

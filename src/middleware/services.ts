@@ -18,20 +18,23 @@ export const services = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const config = loadConfig(c.env);
     const logger = createLogger({ level: config.logLevel, fields: { requestId: c.var.requestId } });
-    const cache = createCache(config, logger);
-    c.set("config", config);
-    c.set("logger", logger);
-    c.set("db", createDb(config));
-    c.set("cache", cache);
-    c.set("rateLimits", createRateLimits(cache, config));
-    c.set("photos", { bucket: c.env.PHOTOS, origin: new URL(c.req.url).origin });
-    c.set("defer", (work) => {
+    // Every background promise goes through here (waitUntil): one left floating is cancelled by
+    // workerd when the response is done.
+    const defer = (work: Promise<unknown>) => {
       const logged = work.catch((err) => logger.warn("background work failed", { err }));
       try {
         c.executionCtx.waitUntil(logged);
       } catch {
         // No execution context (app.request() in tests): the promise still runs to completion.
       }
-    });
+    };
+    const cache = createCache(config, logger, defer);
+    c.set("config", config);
+    c.set("logger", logger);
+    c.set("db", createDb(config));
+    c.set("cache", cache);
+    c.set("rateLimits", createRateLimits(cache, config));
+    c.set("photos", { bucket: c.env.PHOTOS, origin: new URL(c.req.url).origin });
+    c.set("defer", defer);
     await next();
   });

@@ -1,31 +1,33 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../config";
+import { createBreaker } from "../lib/breaker";
 import type { Logger } from "../lib/logger";
-import { createOutageTracker } from "../lib/outage";
 import { flushPendingRevocations } from "./revocation";
 
 export type CacheStatus = "ok" | "disabled" | "unavailable";
 
 /**
  * The Redis side of a request. Redis is never needed for correctness: every method degrades to
- * "nothing cached" when Redis is absent or failing, and the outage is logged once per isolate.
+ * "nothing cached" when Redis is absent, failing, or skipped by the isolate's circuit breaker.
  */
 export interface Cache {
   /** The Upstash client for callers that need more than key/value (rate limits, leaderboards). */
   readonly redis: Redis | undefined;
+  /** Asks Redis itself, breaker or not (readiness); a success closes an open breaker. */
   ping(): Promise<CacheStatus>;
   getJson<T>(key: string): Promise<T | undefined>;
   setJson(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  /** Runs `operation` against Redis, or returns `fallback` when Redis is disabled or failing. */
+  /** Runs `operation` against Redis, or returns `fallback` when Redis is disabled, failing or skipped. */
   attempt<T>(operation: (redis: Redis) => Promise<T>, fallback: T): Promise<T>;
 }
 
-export const redisOutage = createOutageTracker("redis");
+/**
+ * One breaker per isolate (Redis is one dependency, whichever request meets it): while Redis fails,
+ * requests skip it after the first failure instead of each waiting CACHE_TIMEOUT_MS.
+ */
+export const redisBreaker = createBreaker("redis");
 
-/** Part of every per-user cache key; bumped when Redis comes back from an outage (user-cache.ts). */
-export const CACHE_EPOCH_KEY = "ucache:epoch";
-
-export function createCache(config: Config, logger: Logger): Cache {
+export function createCache(config: Config, logger: Logger, defer: (work: Promise<unknown>) => void): Cache {
   const redis = config.upstash
     ? new Redis({
         url: config.upstash.url,
@@ -39,29 +41,29 @@ export function createCache(config: Config, logger: Logger): Cache {
       })
     : undefined;
 
-  async function attempt<T>(operation: (client: Redis) => Promise<T>, fallback: T): Promise<T> {
-    if (!redis) return fallback;
+  async function call<T>(client: Redis, operation: (redis: Redis) => Promise<T>, fallback: T): Promise<T> {
     try {
-      const result = await operation(redis);
-      if (redisOutage.up(logger)) {
-        // What the outage may have cost: revocation marks not written, cache bumps lost.
-        void Promise.all([redis.incr(CACHE_EPOCH_KEY), flushPendingRevocations(redis)]).catch((err) =>
-          logger.warn("redis recovery tasks failed", { err }),
-        );
-      }
+      const result = await operation(client);
+      // What the outage may have cost: revocation marks not written. (The user cache re-checks its
+      // epoch against PostgreSQL by itself, from redisBreaker.recoveries.)
+      if (redisBreaker.succeeded(logger)) defer(flushPendingRevocations(client));
       return result;
     } catch (err) {
-      redisOutage.down(logger, err);
+      redisBreaker.failed(logger, err);
       return fallback;
     }
   }
+
+  const attempt = <T>(operation: (client: Redis) => Promise<T>, fallback: T): Promise<T> =>
+    redis && redisBreaker.allow() ? call(redis, operation, fallback) : Promise.resolve(fallback);
 
   return {
     redis,
     attempt,
     async ping() {
       if (!redis) return "disabled";
-      return attempt(
+      return call(
+        redis,
         async (client) => ((await client.ping()) === "PONG" ? "ok" : "unavailable"),
         "unavailable",
       );

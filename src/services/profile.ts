@@ -19,19 +19,34 @@ export type EarnedBadge = { code: string; name: string; description: string; ico
 
 const earnedAt = sql<string>`iso_utc(${userBadges.earnedAt})`;
 
+/**
+ * The user's badges, one row each, as a left join from the user row: a user without badges still
+ * gets one row (with a null code), which carries `cache_version` read by the same statement.
+ */
 const earnedBadgesQuery = (db: Database, userId: string) =>
   db
     .select({
+      version: users.cacheVersion,
       code: badges.code,
       name: badges.name,
       description: badges.description,
       icon: badges.icon,
       earnedAt,
     })
-    .from(userBadges)
-    .innerJoin(badges, eq(badges.code, userBadges.badgeCode))
-    .where(eq(userBadges.userId, userId))
+    .from(users)
+    .leftJoin(userBadges, eq(userBadges.userId, users.id))
+    .leftJoin(badges, eq(badges.code, userBadges.badgeCode))
+    .where(eq(users.id, userId))
     .orderBy(asc(badges.sortOrder), asc(badges.code));
+
+type BadgeRow = Awaited<ReturnType<typeof earnedBadgesQuery>>[number];
+
+const earnedOf = (rows: BadgeRow[]): EarnedBadge[] =>
+  rows.flatMap(({ code, name, description, icon, earnedAt }) =>
+    code !== null && name !== null && description !== null && icon !== null && earnedAt !== null
+      ? [{ code, name, description, icon, earnedAt }]
+      : [],
+  );
 
 const streaksQuery = (db: Database, userId: string) =>
   db.execute<{ current_streak: number; longest_streak: number }>(
@@ -43,25 +58,30 @@ export function getStats(services: Services, auth: AuthContext): Promise<Stats> 
   return readThrough(services, auth, "stats", async () => {
     const [result] = await guarded(db, auth.sessionId, [
       db.execute<{
-        current_streak: number;
-        longest_streak: number;
+        version: string;
+        current_streak: number | null;
+        longest_streak: number | null;
         total: number;
         days: number;
         badges: number;
       }>(sql`
-        select s.current_streak, s.longest_streak,
-               (select count(*) from meal_logs where user_id = ${auth.userId})::int as total,
-               (select count(distinct local_date) from meal_logs where user_id = ${auth.userId})::int as days,
-               (select count(*) from user_badges where user_id = ${auth.userId})::int as badges
-        from user_streaks(${auth.userId}) s`),
+        select u.cache_version::text as version, s.current_streak, s.longest_streak,
+               (select count(*) from meal_logs where user_id = u.id)::int as total,
+               (select count(distinct local_date) from meal_logs where user_id = u.id)::int as days,
+               (select count(*) from user_badges where user_id = u.id)::int as badges
+        from users u left join lateral user_streaks(u.id) s on true
+        where u.id = ${auth.userId}`),
     ]);
     const row = result.rows[0];
     return {
-      currentStreak: row?.current_streak ?? 0,
-      longestStreak: row?.longest_streak ?? 0,
-      totalLogs: row?.total ?? 0,
-      daysLogged: row?.days ?? 0,
-      badgesEarned: row?.badges ?? 0,
+      version: Number(row?.version ?? 0),
+      value: {
+        currentStreak: row?.current_streak ?? 0,
+        longestStreak: row?.longest_streak ?? 0,
+        totalLogs: row?.total ?? 0,
+        daysLogged: row?.days ?? 0,
+        badgesEarned: row?.badges ?? 0,
+      },
     };
   });
 }
@@ -69,8 +89,8 @@ export function getStats(services: Services, auth: AuthContext): Promise<Stats> 
 export function getMyBadges(services: Services, auth: AuthContext): Promise<{ items: EarnedBadge[] }> {
   const { db } = services;
   return readThrough(services, auth, "badges", async () => {
-    const [items] = await guarded(db, auth.sessionId, [earnedBadgesQuery(db, auth.userId)]);
-    return { items };
+    const [rows] = await guarded(db, auth.sessionId, [earnedBadgesQuery(db, auth.userId)]);
+    return { version: rows[0]?.version ?? 0, value: { items: earnedOf(rows) } };
   });
 }
 
@@ -99,7 +119,7 @@ export async function getPublicProfile(services: Services, userId: string): Prom
   return {
     id: user.id,
     displayName: user.displayName,
-    badges: earned,
+    badges: earnedOf(earned),
     stats: { currentStreak: row?.current_streak ?? 0, longestStreak: row?.longest_streak ?? 0 },
   };
 }

@@ -24,6 +24,7 @@ export type Summary = {
 };
 
 type DayRow = {
+  version: string;
   timezone: string;
   goal_calories: number | null;
   day: string;
@@ -98,7 +99,7 @@ export async function getSummary(
         where user_id = ${auth.userId} and local_date between ${from}::date and ${to}::date
         group by local_date
       )
-      select u.timezone, u.goal_calories, to_char(d.day, 'YYYY-MM-DD') as day,
+      select u.cache_version::text as version, u.timezone, u.goal_calories, to_char(d.day, 'YYYY-MM-DD') as day,
              coalesce(t.meals, 0) as meals, coalesce(t.calories, 0) as calories,
              coalesce(t.protein_g, 0) as protein_g, coalesce(t.carbs_g, 0) as carbs_g, coalesce(t.fat_g, 0) as fat_g
       from users u
@@ -107,6 +108,6 @@ export async function getSummary(
       where u.id = ${auth.userId}
       order by d.day`),
     ]);
-    return toSummary(result.rows);
+    return { version: Number(result.rows[0]?.version ?? 0), value: toSummary(result.rows) };
   });
 }

@@ -1,49 +1,90 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
-import { CACHE_EPOCH_KEY } from "./cache";
+import { redisBreaker } from "./cache";
 import { isRevocationPending, revokedSessionKey } from "./revocation";
+import { FENCE, PUSH_EPOCH, READ, SETTLE, STORE } from "./user-cache-scripts";
 
 /**
- * Per-user read cache (summaries, stats) that never serves data older than the user's last
- * successful write, in one Redis round trip per read:
+ * Per-user read cache (summaries, stats, badges) that never serves data older than the user's last
+ * acknowledged write, in one Redis round trip per warm read and no database. PostgreSQL is the source
+ * of every version: README.md "Caches that are never stale" states the protocol and why no fault breaks it. In short:
  *
- * - a write bumps the user's version and an in-flight counter (`beginWrite`, in parallel with its
- *   database batch), then lowers the counter (`endWrite`, after the response);
- * - a read gets the session's revocation mark, the epoch and version, the counter and the entry
- *   at that stamp in one script; it fills the cache only when no write was in flight, so whatever it
- *   stores was read after the last commit.
- *
- * Entries live 10 minutes, bounding staleness if Redis lost a write's version bump in an outage.
+ * - every write batch bumps `users.cache_version` and returns it (writes.ts); before the write is
+ *   acknowledged, Redis holds a fence for it (`fenceWrite`, in parallel with the batch), and after it,
+ *   the version is raised in Redis and the fence removed (`settleWrite`, after the response);
+ * - a value is read in the same statement as the version, and stored tagged with it; an entry is
+ *   served only at the version Redis knows, with no fence, in the current epoch;
+ * - a write whose fence Redis did not confirm bumps the database's `cache_epoch` before it is
+ *   acknowledged; an isolate checks that epoch against Redis's before it trusts Redis again (when it
+ *   starts, after every outage it saw), and pushes it there, which retires every older entry.
  */
 const ENTRY_TTL_SECONDS = 600;
-const INFLIGHT_TTL_SECONDS = 30;
+/** Longer than any entry stored with it lives: an entry never outlives the version it was tagged with. */
+const VERSION_TTL_SECONDS = 700;
+/** A fill that lands in Redis later than this after its read began is dropped. */
+const FILL_MAX_MS = 10_000;
+/** Bigger values are not cached (an Upstash request is at most 10 MB). */
+const ENTRY_MAX_CHARS = 1_000_000;
+/** How long a fence outlives its write's database deadline: margin for clocks and the proxy. */
+const FENCE_MARGIN_MS = 30_000;
 
-const keys = (userId: string) => ({
-  version: `ucache:${userId}:version`,
-  inflight: `ucache:${userId}:inflight`,
-  // Per session, so an ended session can never read what another of the user's sessions cached; and
-  // per epoch (CACHE_EPOCH_KEY), so nothing cached before a Redis outage is served after it.
-  entry: (name: string, sessionId: string, stamp: string) => `ucache:${userId}:${name}:${sessionId}:${stamp}`,
+const USER_CACHE_EPOCH_KEY = "uc:epoch";
+
+const userCacheKeys = (userId: string) => ({
+  version: `uc:${userId}:version`,
+  fences: `uc:${userId}:fences`,
+  // Per session, so an ended session can never read what another of the user's sessions cached.
+  entry: (name: string, sessionId: string) => `uc:${userId}:${name}:${sessionId}`,
 });
 
-const READ = `
-local revoked = redis.call('EXISTS', KEYS[1])
-local stamp = (redis.call('GET', KEYS[4]) or '0') .. ':' .. (redis.call('GET', KEYS[2]) or '0')
-local inflight = tonumber(redis.call('GET', KEYS[3]) or '0')
-local value = false
-if inflight <= 0 then value = redis.call('GET', ARGV[1] .. stamp) end
-return {revoked, stamp, inflight, value}`;
+/** A value and the `users.cache_version` it was computed at, read by the same SQL statement. */
+export type Versioned<T> = { value: T; version: number };
+
+/**
+ * How often a trusting isolate re-reads the database epoch anyway, in the background: it bounds how
+ * long an isolate that saw no outage trusts Redis after another isolate's write could not reach it.
+ */
+const EPOCH_RECHECK_MS = 10_000;
+
+/** The database epoch this isolate last checked Redis against, when, and after how many outages. */
+let verified: { epoch: number; recoveries: number; at: number } | undefined;
+
+/** Test seam: forget what this isolate checked, as a recycled isolate would. */
+export function forgetUserCacheChecks() {
+  verified = undefined;
+  recentWriters.clear();
+}
+
+const needsEpochCheck = () => verified === undefined || verified.recoveries !== redisBreaker.recoveries;
+
+async function databaseEpoch(db: Database): Promise<number> {
+  const result = await db.execute<{ epoch: string }>(sql`select epoch::text as epoch from cache_epoch`);
+  return Number(result.rows[0]?.epoch ?? 0);
+}
+
+const epochNumber = (epoch: string) => Number.parseInt(epoch, 10) || 0;
+
+function pushEpoch(services: Pick<Services, "cache" | "defer">, epoch: number) {
+  services.defer(
+    services.cache.attempt(
+      (redis) => redis.eval(PUSH_EPOCH, [USER_CACHE_EPOCH_KEY], [epoch, crypto.randomUUID()]),
+      null,
+    ),
+  );
+}
 
 /**
  * Users this isolate saw write, and the entries re-read since: the next read of any other entry is
  * known to miss, so it asks PostgreSQL at the same time as Redis instead of after it (a cold read in
- * one round trip rather than two). Only a hint: correctness never depends on it, and a read that
- * lands on another isolate simply takes the ordinary path. Bounded, and forgotten after the entry TTL.
+ * one round trip rather than two). Only a hint: correctness never depends on it. Bounded, and
+ * forgotten after the entry TTL.
  */
 const recentWriters = new Map<string, { at: number; reread: Set<string> }>();
 const RECENT_WRITERS_MAX = 10_000;
 
-function rememberWriter(userId: string) {
+export function rememberWriter(userId: string) {
   recentWriters.delete(userId);
   if (recentWriters.size >= RECENT_WRITERS_MAX) {
     const oldest = recentWriters.keys().next().value;
@@ -62,110 +103,185 @@ function expectMiss(userId: string, name: string) {
   return !writer.reread.has(name);
 }
 
-const BEGIN_WRITE = `
-redis.call('INCR', KEYS[1])
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`;
-
-type CachedRead<T> =
-  | { state: "revoked" }
-  | { state: "hit"; value: T }
-  | { state: "miss"; store: (value: T) => void }
-  | { state: "unavailable" };
-
-/** Looks `name` up for the user; on a miss, `store` fills it (after the response) when that is safe. */
-async function readUserCache<T>(
-  services: Services,
-  auth: { userId: string; sessionId: string },
-  name: string,
-): Promise<CachedRead<T>> {
-  const { cache, defer } = services;
-  if (isRevocationPending(auth.sessionId)) return { state: "revoked" };
-  const k = keys(auth.userId);
-  const result = await cache.attempt(
-    (redis) =>
-      redis.eval<string[], [number, string, number, T | null]>(
-        READ,
-        [revokedSessionKey(auth.sessionId), k.version, k.inflight, CACHE_EPOCH_KEY],
-        [k.entry(name, auth.sessionId, "")],
-      ),
-    undefined,
-  );
-  if (!result) return { state: "unavailable" };
-  const [revoked, stamp, inflight, value] = result;
-  if (revoked === 1) return { state: "revoked" };
-  if (value !== null && value !== undefined) return { state: "hit", value };
-  return {
-    state: "miss",
-    store: (fresh) => {
-      if (inflight > 0) return;
-      defer(
-        cache.attempt(
-          (redis) =>
-            redis.set(k.entry(name, auth.sessionId, String(stamp)), fresh, { ex: ENTRY_TTL_SECONDS }),
-          null,
-        ),
-      );
-    },
-  };
-}
-
-/** Starts a write: later reads bypass the cache until `endWrite`. Runs in parallel with the write's batch. */
-export function beginWrite(services: Services, userId: string): Promise<unknown> {
-  rememberWriter(userId);
-  const k = keys(userId);
-  return services.cache.attempt(
-    (redis) => redis.eval(BEGIN_WRITE, [k.version, k.inflight], [INFLIGHT_TTL_SECONDS]),
-    undefined,
-  );
-}
-
-/** Ends a write (committed or not); runs after the response. */
-export function endWrite(services: Services, userId: string): void {
-  const k = keys(userId);
-  services.defer(services.cache.attempt((redis) => redis.decr(k.inflight), undefined));
-}
+type ReadAnswer = [
+  revoked: number,
+  epoch: string | number,
+  version: string | number,
+  now: number,
+  fences: number,
+  value: unknown,
+];
 
 /**
  * `name` for the user from the cache when warm (no database), else from `load` (one database round
- * trip), filling the cache after the response when that is safe. Right after the user's write the
- * miss is certain, so both are asked at once.
+ * trip), filling the cache after the response when that is safe. When the miss is certain (right
+ * after the user's write) or Redis must first be checked against the database epoch, both are asked
+ * at once.
  */
 export async function readThrough<T>(
   services: Services,
   auth: AuthContext,
   name: string,
-  load: () => Promise<T>,
+  load: () => Promise<Versioned<T>>,
 ): Promise<T> {
-  const speculative = expectMiss(auth.userId, name) ? load() : undefined;
+  const { cache, db, defer } = services;
+  if (isRevocationPending(auth.sessionId)) throw sessionEnded();
+  const checkEpoch = cache.redis && needsEpochCheck() ? databaseEpoch(db) : undefined;
+  if (!checkEpoch && verified && Date.now() - verified.at > EPOCH_RECHECK_MS) {
+    verified.at = Date.now();
+    defer(databaseEpoch(db).then(noteEpoch, () => {}));
+  }
+  const recoveriesAtCheck = redisBreaker.recoveries;
+  const speculative = checkEpoch || expectMiss(auth.userId, name) ? load() : undefined;
   // Handled here too: if the cache answers first and the load fails, that failure is not unhandled.
   speculative?.catch(() => {});
-  const cached = await readUserCache<T>(services, auth, name);
-  if (cached.state === "revoked") throw sessionEnded();
-  if (cached.state === "hit") return cached.value;
+  checkEpoch?.catch(() => {});
+
+  const k = userCacheKeys(auth.userId);
+  const entryKey = k.entry(name, auth.sessionId);
+  const answer = await cache.attempt(
+    (redis) =>
+      redis.eval<string[], ReadAnswer>(
+        READ,
+        [revokedSessionKey(auth.sessionId), k.version, k.fences, entryKey, USER_CACHE_EPOCH_KEY],
+        [`${verified?.epoch ?? 0}:${crypto.randomUUID()}`],
+      ),
+    undefined,
+  );
+  if (answer?.[0] === 1) throw sessionEnded();
+
+  let usable = answer !== undefined;
+  if (answer && checkEpoch) {
+    const epoch = await checkEpoch;
+    verified = { epoch, recoveries: recoveriesAtCheck, at: Date.now() };
+  }
+  if (answer && (verified === undefined || epochNumber(String(answer[1])) !== verified.epoch)) {
+    // Redis has not heard of a write that could not reach it: retire every entry, serve none.
+    if (verified) pushEpoch(services, verified.epoch);
+    usable = false;
+  }
+  if (answer && usable && answer[5] !== null && answer[5] !== false) return answer[5] as T;
+
   const fresh = await (speculative ?? load());
-  if (cached.state === "miss") {
-    cached.store(fresh);
+  if (answer && usable) {
+    const json = JSON.stringify(fresh.value);
+    if (json.length <= ENTRY_MAX_CHARS) {
+      defer(
+        cache.attempt(
+          (redis) =>
+            redis.eval(
+              STORE,
+              [k.version, k.fences, entryKey, USER_CACHE_EPOCH_KEY],
+              [
+                fresh.version,
+                String(answer[1]),
+                answer[3],
+                json,
+                ENTRY_TTL_SECONDS,
+                VERSION_TTL_SECONDS,
+                FILL_MAX_MS,
+                String(answer[2]),
+              ],
+            ),
+          null,
+        ),
+      );
+    }
     recentWriters.get(auth.userId)?.reread.add(name);
   }
-  return fresh;
+  return fresh.value;
 }
 
 /**
- * Makes every cached entry of these users unreachable (a new version), for writes made outside a
- * user's own request (the scheduled jobs), after they have committed.
+ * A write's fence: `confirmed` resolves true once Redis holds it, false when Redis did not answer.
+ * `redisDown` when the breaker already said so as the write began: its batch then bumps the epoch
+ * itself (writes.ts), saving the round trip it would otherwise cost after the batch.
+ */
+export type Fence = { token: string; redisDown: boolean; confirmed: Promise<boolean> };
+
+/** Puts up the write's fence in Redis, to run in parallel with its database batch. */
+export function fenceWrite(services: Services, userId: string): Fence {
+  const { cache, config } = services;
+  const token = crypto.randomUUID();
+  const redisDown = cache.redis !== undefined && redisBreaker.isOpen;
+  const deadlineMs = config.timeouts.dbMs + FENCE_MARGIN_MS;
+  const keepMs = deadlineMs + ENTRY_TTL_SECONDS * 1000 + FILL_MAX_MS;
+  const confirmed = cache.attempt(async (redis) => {
+    await redis.eval(FENCE, [userCacheKeys(userId).fences], [token, deadlineMs, keepMs]);
+    return true;
+  }, false);
+  return { token, redisDown, confirmed };
+}
+
+/**
+ * After the write's batch: raises the version Redis knows to the one it committed (none when it
+ * failed) and takes its fence down. Runs after the response; if it never lands, the fence expires
+ * and the next read repairs from the database (STORE), so losing it costs speed, never freshness.
+ * The caller runs it through `defer`.
+ */
+export function settleWrite(
+  services: Pick<Services, "cache">,
+  userId: string,
+  version: number | undefined,
+  token: string | undefined,
+): Promise<unknown> {
+  const k = userCacheKeys(userId);
+  return services.cache.attempt(
+    (redis) => redis.eval(SETTLE, [k.version, k.fences], [version ?? "", token ?? "", VERSION_TTL_SECONDS]),
+    null,
+  );
+}
+
+/** Bumps the database epoch (one round trip): for a committed write Redis may not have heard of. */
+export async function bumpEpoch(db: Database): Promise<number> {
+  const result = await db.execute<{ epoch: string }>(
+    sql`update cache_epoch set epoch = epoch + 1 returning epoch::text as epoch`,
+  );
+  return noteEpoch(result.rows[0]?.epoch);
+}
+
+/** Remembers the database epoch as just read or bumped here, so entries of any other stop being served. */
+export function noteEpoch(epoch: string | number | null | undefined): number {
+  const value = Number(epoch ?? 0);
+  if (verified) verified = { ...verified, epoch: value };
+  return value;
+}
+
+/**
+ * Makes every cached entry of these users unservable, for writes made outside a user's own request
+ * (the scheduled jobs), after they have committed: their versions are bumped in the database, then
+ * raised in Redis; if Redis does not take them, the epoch is bumped instead.
  */
 export function invalidateUserCaches(
-  services: Pick<Services, "cache" | "defer">,
+  services: Pick<Services, "db" | "cache" | "defer">,
   userIds: readonly string[],
 ) {
   if (userIds.length === 0) return;
+  const { db, cache } = services;
+  const ids = [...userIds].sort();
   services.defer(
-    services.cache.attempt(async (redis) => {
-      const pipeline = redis.pipeline();
-      for (const userId of userIds) pipeline.incr(keys(userId).version);
-      await pipeline.exec();
-    }, undefined),
+    (async () => {
+      const bumped = await db.execute<{ id: string; version: string }>(sql`
+        with locked as (
+          select id from users where id in (select value::uuid from json_array_elements_text(${JSON.stringify(ids)}::json))
+          order by id for update)
+        update users u set cache_version = u.cache_version + 1 from locked where u.id = locked.id
+        returning u.id, u.cache_version::text as version`);
+      let raised = true;
+      // A few hundred bytes per user: chunks keep each request far below Upstash's 10 MB.
+      for (let start = 0; start < bumped.rows.length; start += 1000) {
+        const chunk = bumped.rows.slice(start, start + 1000);
+        raised &&= await cache.attempt(async (redis) => {
+          const pipeline = redis.pipeline();
+          for (const row of chunk) {
+            const k = userCacheKeys(row.id);
+            pipeline.eval(SETTLE, [k.version, k.fences], [row.version, "", VERSION_TTL_SECONDS]);
+          }
+          await pipeline.exec();
+          return true;
+        }, false);
+      }
+      if (!raised) await bumpEpoch(db);
+    })(),
   );
 }

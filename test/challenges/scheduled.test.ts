@@ -223,7 +223,7 @@ describe("the scheduled handler (Cron Trigger)", () => {
         async () => {
           expect((await api("/v1/users/me/badges", { token: u.accessToken })).body.items).toHaveLength(1);
           await sleep(50);
-          expect(await upstash().keys(`ucache:${u.user.id}:badges:*`)).not.toEqual([]);
+          expect(await upstash().keys(`uc:${u.user.id}:badges:*`)).not.toEqual([]);
         },
         { timeoutMs: 3000 },
       );

@@ -309,12 +309,12 @@ export async function apiWith<T = any>(
 }
 
 /**
- * Puts the isolate's Redis outage tracker back to "up" (it logs an outage once per isolate) by
- * making a request that touches Redis, through both the Worker's export and a built app.
+ * Closes the isolate's Redis circuit breaker (src/lib/breaker.ts; it logs an outage once per isolate):
+ * readiness asks Redis itself, breaker or not, through both the Worker's export and a built app.
  */
 export async function redisBackUp(token: string) {
-  await api("/v1/badges", { token });
-  await apiWith({}, "/v1/badges", { token });
+  await api("/health/ready", { token });
+  await apiWith({}, "/health/ready", { token });
 }
 
 /** Spies on console.warn; `outageWarnings()` are the "redis unavailable" lines logged since. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  cachedEntry,
   dayOf,
   deleteLog,
   logMeal,
@@ -20,12 +21,18 @@ describe("summary cache: served from Redis when warm", () => {
     const account = await newUser();
     await logMeal(account.accessToken, { eatenAt: "2026-11-20T12:00:00+09:00", calories: 500 });
     const fresh = await warmSummary(account, FROM, TO);
-    const key = await summaryCacheKey(account, FROM, TO);
-    expect(JSON.parse((await redisCommand("GET", key)) as string)).toEqual(fresh);
+    const entry = await cachedEntry(account, `summary:${FROM}:${TO}`);
+    expect(entry?.value).toEqual(fresh);
 
     // Put a marker into the entry: a read that answers it was served from Redis, not the database.
     const marked = { ...fresh, totals: { ...fresh.totals, meals: 999 } };
-    await redisCommand("SET", key, JSON.stringify(marked), "EX", 600);
+    await redisCommand(
+      "SET",
+      summaryCacheKey(account, FROM, TO),
+      `${entry!.version}|${entry!.epoch}|${JSON.stringify(marked)}`,
+      "EX",
+      600,
+    );
     expect(await summaryOf(account.accessToken, FROM, TO)).toEqual(marked);
 
     // Other ranges are entries of their own.

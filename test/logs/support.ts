@@ -186,30 +186,52 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000
 }
 
 /**
- * The Redis key the summary of `from`..`to` is cached under for this session at the current cache
- * epoch and version (src/services/user-cache.ts:
- * `ucache:<user>:summary:<from>:<to>:<session>:<epoch>:<version>`).
+ * The Redis key a user-cache entry of this session is stored under (src/services/user-cache.ts:
+ * `uc:<user>:<name>:<session>`, e.g. name `summary:<from>:<to>`).
  */
-export async function summaryCacheKey(account: SignedUp, from: string, to: string) {
-  const userId = account.user.id;
+export function userCacheKey(account: SignedUp, name: string) {
   const sessionId = decode(account.accessToken).payload.sid as string;
-  const version = ((await redisCommand("GET", `ucache:${userId}:version`)) as string | null) ?? "0";
-  const epoch = ((await redisCommand("GET", "ucache:epoch")) as string | null) ?? "0";
-  return `ucache:${userId}:summary:${from}:${to}:${sessionId}:${epoch}:${version}`;
+  return `uc:${account.user.id}:${name}:${sessionId}`;
+}
+
+export const summaryCacheKey = (account: SignedUp, from: string, to: string) =>
+  userCacheKey(account, `summary:${from}:${to}`);
+
+/**
+ * What Redis holds for an entry (`<version>|<epoch>|<json>`), and whether a read would be served it:
+ * at the version Redis knows, in its epoch, with no write fenced.
+ */
+export async function cachedEntry(account: SignedUp, name: string) {
+  const raw = (await redisCommand("GET", userCacheKey(account, name))) as string | null;
+  if (raw === null) return undefined;
+  const [, version, epoch, json] = /^(\d+)\|([^|]*)\|(.*)$/s.exec(raw) ?? [];
+  const [current, currentEpoch, fences] = await Promise.all([
+    redisCommand("GET", `uc:${account.user.id}:version`),
+    redisCommand("GET", "uc:epoch"),
+    redisCommand("ZCARD", `uc:${account.user.id}:fences`),
+  ]);
+  return {
+    version: version!,
+    epoch: epoch!,
+    value: JSON.parse(json!) as unknown,
+    servable: String(current) === version && currentEpoch === epoch && Number(fences) === 0,
+  };
+}
+
+/** Reads `path` until the Worker has stored a servable entry `name` for it (the next read is a hit). */
+export async function warmEntry<T>(account: SignedUp, name: string, read: () => Promise<T>): Promise<T> {
+  let value = await read();
+  await eventually(async () => {
+    if ((await cachedEntry(account, name))?.servable) return true;
+    value = await read();
+    return false;
+  });
+  return value;
 }
 
 /** Reads the summary and waits until the Worker has stored it in Redis (the next read is a hit). */
-export async function warmSummary(account: SignedUp, from: string, to: string): Promise<Summary> {
-  // A read fills the cache only once the previous write's in-flight mark is down (lowered after
-  // that write's response): read again until one has filled it.
-  let summary = await summaryOf(account.accessToken, from, to);
-  await eventually(async () => {
-    if ((await redisCommand("EXISTS", await summaryCacheKey(account, from, to))) === 1) return true;
-    summary = await summaryOf(account.accessToken, from, to);
-    return false;
-  });
-  return summary;
-}
+export const warmSummary = (account: SignedUp, from: string, to: string): Promise<Summary> =>
+  warmEntry(account, `summary:${from}:${to}`, () => summaryOf(account.accessToken, from, to));
 
 /** A random id shaped like the API's (UUIDv7) that names no log. */
 export function uuidV7Like(): string {

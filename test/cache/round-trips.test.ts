@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { account, createLog, send } from "../hardening/support";
+import { CACHED_READS, recycleIsolate, upstashWith, warmAll } from "./support";
+
+/**
+ * What each step of the user cache costs, counted by the local Neon and Upstash endpoints under tags
+ * of this file's own (requests, not time): a warm read is 0 database and 1 Redis round trips; a cold
+ * read 1 database round trip, with Redis asked in parallel; a write 1 database round trip, with its
+ * fence in parallel.
+ */
+
+const tags = () => {
+  const id = crypto.randomUUID().slice(0, 8);
+  return { db: `db-${id}`, redis: `redis-${id}` };
+};
+
+async function counted(tag: { db: string; redis: string }) {
+  const [db, redis] = await Promise.all([
+    fetch(`${inject("neonControlUrl")}/stats?tag=${tag.db}`).then(
+      (r) => r.json() as Promise<{ httpRequests: number }>,
+    ),
+    fetch(`${inject("upstashUrl")}/__stack/stats?tag=${tag.redis}`).then(
+      (r) => r.json() as Promise<{ requests: number }>,
+    ),
+  ]);
+  return { db: db.httpRequests, redis: redis.requests };
+}
+
+const taggedBindings = (tag: { db: string; redis: string }) => ({
+  ...upstashWith(`__tag/${tag.redis}`),
+  CACHE_TIMEOUT_MS: "1000",
+  NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag.db}/sql`),
+});
+
+afterEach(() => recycleIsolate());
+
+describe("round trips of the user cache", () => {
+  it("warm reads: 0 database, 1 Redis; a write: 1 database, 1 Redis before its answer (+1 after)", async () => {
+    const who = await account();
+    await createLog(who.accessToken, { calories: 300 });
+    await warmAll(who);
+    for (const path of Object.values(CACHED_READS)) {
+      const tag = tags();
+      const res = await send({ path, token: who.accessToken }, taggedBindings(tag));
+      expect(res.status).toBe(200);
+      expect(await counted(tag), path).toEqual({ db: 0, redis: 1 });
+    }
+    const tag = tags();
+    const written = await send(
+      {
+        method: "POST",
+        path: "/v1/logs",
+        token: who.accessToken,
+        json: { mealType: "lunch", eatenAt: "2026-11-20T12:30:00+09:00", title: "Naengmyeon" },
+      },
+      taggedBindings(tag),
+    );
+    expect(written.status).toBe(201);
+    // Fence before the answer, settle after it (the deferred settle may or may not have landed yet).
+    const afterWrite = await counted(tag);
+    expect(afterWrite.db).toBe(1);
+    expect([1, 2]).toContain(afterWrite.redis);
+  });
+
+  it("a cold read: 1 database round trip, Redis in parallel (READ), its fill after the answer", async () => {
+    const who = await account();
+    await createLog(who.accessToken, { calories: 300 });
+    await warmAll(who); // this isolate has checked the epoch: what follows is the steady state
+    await createLog(who.accessToken, { calories: 20 });
+    const tag = tags();
+    const res = await send({ path: CACHED_READS.stats, token: who.accessToken }, taggedBindings(tag));
+    expect(res.status).toBe(200);
+    const cold = await counted(tag);
+    expect(cold.db).toBe(1);
+    expect([1, 2]).toContain(cold.redis);
+  });
+
+  it("the first read of a new isolate also reads the database epoch, in parallel with the value", async () => {
+    const who = await account();
+    await createLog(who.accessToken, { calories: 300 });
+    await warmAll(who);
+    recycleIsolate();
+    const tag = tags();
+    const res = await send({ path: CACHED_READS.stats, token: who.accessToken }, taggedBindings(tag));
+    expect(res.status).toBe(200);
+    expect((await counted(tag)).db).toBe(2);
+  });
+});
