@@ -66,6 +66,8 @@ const luaSet = (names: string[]) => `{${names.map((name) => `${name}=true`).join
  */
 export const KEY_LOCKING_GUARD = [
   "local __redis, __declared = redis, {}",
+  // ioredis-mock's Lua has no redis.error_reply: a plain error carries the same message there.
+  "local __refuse = __redis.error_reply and function(m) error(__redis.error_reply(m)) end or error",
   "for _, k in ipairs(KEYS) do __declared[k] = true end",
   `local __keyless, __all, __paired = ${luaSet(KEYLESS)}, ${luaSet(ALL_KEYS)}, ${luaSet(PAIRED_KEYS)}`,
   "local function __guard(name, ...)",
@@ -77,7 +79,7 @@ export const KEY_LOCKING_GUARD = [
   " else keys = {args[1]} end",
   " for _, k in ipairs(keys) do",
   "  if not __declared[tostring(k)] then",
-  "   error(__redis.error_reply('ERR allow-key-locking script accessed a key not declared in KEYS: ' .. tostring(k)))",
+  "   __refuse(('ERR allow-key-locking script accessed a key not declared in KEYS: ' .. tostring(k)))",
   "  end",
   " end",
   "end",
