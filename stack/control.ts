@@ -185,15 +185,19 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/**
+ * The request body, or BodyTooLarge once it passes `limit`. The rest is still read (and dropped)
+ * before the caller answers: a client still sending when its connection is cut would see a
+ * network error instead of the answer.
+ */
 export async function readBody(req: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
-  if (Number(req.headers["content-length"] ?? 0) > limit) throw new BodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge(limit);
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw new BodyTooLarge(limit);
   return Buffer.concat(chunks);
 }
 

@@ -220,10 +220,13 @@ export function createSqlExecutor(options: {
     control.count("httpRequests", 1, req);
     if (control.intercept(req, res)) return;
     if (req.method !== "POST") return sendJson(res, 405, { message: "use POST" });
-    // The proxy cancels a request's query when its HTTP connection closes before the answer.
+    // The proxy cancels a request's query when its HTTP connection closes before the answer. The
+    // news of the close travels like the request did: it pays the same injected inbound delay, so
+    // a query that finishes before it arrives still commits (a client timing out during a slow
+    // answer is a late commit, as on Neon, not a cancellation).
     const client = new AbortController();
     res.once("close", () => {
-      if (!res.writableFinished) client.abort();
+      if (!res.writableFinished) void control.delay(req).then(() => client.abort());
     });
     const [status, body] = await answer(req, client.signal);
     await control.delay(req);

@@ -42,14 +42,20 @@ describe("Neon proxy rules: sizes", () => {
   it("answers a request body over 10 MiB with 413 and no SQLSTATE", async () => {
     const response = await rawQuery({ query: "select $1::text", params: ["x".repeat(10 * MiB + 1)] });
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ message: expect.stringContaining("request is too large"), code: "" });
+    expect(await response.json()).toMatchObject({
+      message: expect.stringContaining("request is too large"),
+      code: "",
+    });
   });
 
   it("answers a response over 10 MiB with 507 and no SQLSTATE, rolling back the whole batch", async () => {
     await ok({ query: `create table ${table} (id int primary key)` });
     const single = await rawQuery({ query: `select repeat('x', ${10 * MiB + 1})` });
     expect(single.status).toBe(507);
-    expect(await single.json()).toMatchObject({ message: expect.stringContaining("response is too large"), code: "" });
+    expect(await single.json()).toMatchObject({
+      message: expect.stringContaining("response is too large"),
+      code: "",
+    });
 
     // Each answer is under the limit; together they are not.
     const half = `select repeat('x', ${6 * MiB})`;
@@ -75,7 +81,9 @@ describe("Neon proxy rules: sessions and connections", () => {
       query: "select pg_try_advisory_lock(424242) as taken, pg_advisory_unlock(424242) as released",
     });
     expect(rows[0]).toEqual({ taken: "t", released: "t" });
-    expect((await ok({ query: "select pg_advisory_unlock(424242) as again" })).rows[0]).toEqual({ again: "f" });
+    expect((await ok({ query: "select pg_advisory_unlock(424242) as again" })).rows[0]).toEqual({
+      again: "f",
+    });
   });
 
   it("cancels and rolls back a batch whose client went away", async () => {
@@ -92,7 +100,9 @@ describe("Neon proxy rules: sessions and connections", () => {
       if (stats.cancelled === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect((await ok({ query: `select count(*) from ${table} where id = 42` })).rows).toEqual([{ count: "0" }]);
+    expect((await ok({ query: `select count(*) from ${table} where id = 42` })).rows).toEqual([
+      { count: "0" },
+    ]);
   });
 
   it("answers a refused connection as 400 with code '' and the driver's error reads as unavailable", async () => {

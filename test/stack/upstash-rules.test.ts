@@ -24,7 +24,9 @@ describe("Upstash rules: scripts flagged allow-key-locking", () => {
 
   it("refuses a key built inside the script", async () => {
     const script = `${KEY_LOCKING}return redis.call('GET', KEYS[1] .. ARGV[1])`;
-    await expect(redis.eval(script, [`${prefix}:base`], [":dynamic"])).rejects.toThrow(/not declared in KEYS/);
+    await expect(redis.eval(script, [`${prefix}:base`], [":dynamic"])).rejects.toThrow(
+      /not declared in KEYS/,
+    );
     // Without the flag Upstash takes the global lock instead, and the same script runs.
     expect(await redis.eval(script.slice(KEY_LOCKING.length), [`${prefix}:base`], [":dynamic"])).toBeNull();
   });
