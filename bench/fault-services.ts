@@ -13,8 +13,9 @@ const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 /** initdb refuses to run as root: then every PostgreSQL command runs as the `postgres` user. */
 function runAsPostgres(command: string[]): string {
   const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
-  if (process.getuid?.() === 0) return execFileSync("su", ["postgres", "-c", quoted], { encoding: "utf8" });
-  return execFileSync(command[0]!, command.slice(1), { encoding: "utf8" });
+  const options = { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] } as const;
+  if (process.getuid?.() === 0) return execFileSync("su", ["postgres", "-c", quoted], options);
+  return execFileSync(command[0]!, command.slice(1), options);
 }
 
 export class PrivatePostgres {
@@ -122,7 +123,10 @@ export class PrivateRedis {
     this.child = child;
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        const reply = execFileSync("redis-cli", ["-p", String(this.port), "ping"], { encoding: "utf8" });
+        const reply = execFileSync("redis-cli", ["-p", String(this.port), "ping"], {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        });
         if (reply.trim() === "PONG") return;
       } catch {}
       await sleep(50);
