@@ -179,10 +179,13 @@ async function main() {
       );
       return rows;
     };
-    for (const user of users) {
-      const summary = await call("GET", `/v1/logs/summary?${range}`, { token: user.token });
-      const stats = await call("GET", "/v1/users/me/stats", { token: user.token });
-      recorder.compare(user.id, summary.body, stats.body, await fresh(user));
+    // Twice: the first pass may fill the cache, the second reads what it kept.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const user of users) {
+        const summary = await call("GET", `/v1/logs/summary?${range}`, { token: user.token });
+        const stats = await call("GET", "/v1/users/me/stats", { token: user.token });
+        recorder.compare(user.id, summary.body, stats.body, await fresh(user));
+      }
     }
     await recorder.checkWrites(db);
     await db.end();
