@@ -58,7 +58,7 @@ export class Recorder {
       problems.push(
         `stats ${counted?.totalLogs} logs/${counted?.daysLogged} days, database ${total}/${fresh.length}`,
       );
-    if (problems.length === 0) return;
+    if (problems.length === 0 || this.staleUsers.has(userId)) return;
     this.staleUsers.add(userId);
     if (this.staleExamples.length < 5) this.staleExamples.push(problems[0]!);
   }
@@ -115,7 +115,7 @@ export class Recorder {
     return [
       "# Fault run: PostgreSQL and Redis killed, stalled and restarted under load",
       "",
-      `\`npm run bench:faults\` — ${new Date().toISOString().slice(0, 16)}Z, ${setup.rounds} rounds of: Redis SIGKILL (4 s down, restarted empty) · Redis SIGSTOP (3 s) · PostgreSQL postmaster SIGKILL (2 s down, restarted); ${setup.concurrency} concurrent clients, ${setup.users}+ users, private PostgreSQL 15 and Redis 7 on loopback, Worker under \`wrangler dev\` behind the local edge stack. Run time ${Math.round((performance.now() - this.startedAt) / 1000)} s.`,
+      `\`npm run bench:faults\` — ${new Date().toISOString().slice(0, 16)}Z, ${setup.rounds} rounds of: Redis SIGKILL (4 s down, restarted empty) · Redis SIGSTOP (3 s) · Upstash partitioned (the stack drops every request to it for 3 s; Redis keeps its data) · PostgreSQL postmaster SIGKILL (2 s down, restarted); ${setup.concurrency} concurrent clients, ${setup.users}+ users, private PostgreSQL 15 and Redis 7 on loopback, Worker under \`wrangler dev\` behind the local edge stack. Run time ${Math.round((performance.now() - this.startedAt) / 1000)} s.`,
       "",
       "| measure | value |",
       "| --- | --- |",
@@ -129,7 +129,7 @@ export class Recorder {
       `| non-503 5xx | ${serverErrors} |`,
       `| recovery after each PostgreSQL restart (ready → first 2xx of /health/ready) | ${this.recovery.map(ms).join(", ")} |`,
       `| p50, Redis down vs normal | ${ms(redisDown)} vs ${ms(normal)} (${(redisDown / normal).toFixed(2)}×) |`,
-      `| p50, Redis stalled / PostgreSQL down | ${ms(p50("redis stalled"))} / ${ms(p50("postgres down"))} |`,
+      `| p50, Redis stalled / Upstash partitioned / PostgreSQL down | ${ms(p50("redis stalled"))} / ${ms(p50("upstash partitioned"))} / ${ms(p50("postgres down"))} |`,
       "",
       ...(serverErrors > 0
         ? ["Non-503 5xx by route:", "", ...[...this.serverErrors].map(([route, n]) => `- ${route}: ${n}`), ""]

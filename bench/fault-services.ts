@@ -1,7 +1,12 @@
 // A private PostgreSQL 15 and Redis for the fault harness (bench/faults.ts): started in a temp
 // directory on loopback ports of their own, so killing, stalling and restarting them never touches
 // anyone else's servers. Everything here stops with `stop()`.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  type ChildProcess,
+  type ExecFileSyncOptionsWithStringEncoding,
+  execFileSync,
+  spawn,
+} from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +18,10 @@ const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 /** initdb refuses to run as root: then every PostgreSQL command runs as the `postgres` user. */
 function runAsPostgres(command: string[]): string {
   const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
-  const options = { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] } as const;
+  const options: ExecFileSyncOptionsWithStringEncoding = {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  };
   if (process.getuid?.() === 0) return execFileSync("su", ["postgres", "-c", quoted], options);
   return execFileSync(command[0]!, command.slice(1), options);
 }

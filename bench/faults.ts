@@ -1,7 +1,8 @@
 // `npm run bench:faults`: bounded load against the Worker as `npm run dev` serves it (local edge
 // stack + wrangler dev) on a PRIVATE PostgreSQL 15 and Redis of its own (ports 5441 and 6391 by
-// default, loopback only), while it kills and restarts Redis, stalls it (SIGSTOP) and crashes
-// PostgreSQL (SIGKILL to the postmaster) and restarts it — three rounds. Then it checks what the API
+// default, loopback only), while it kills and restarts Redis, stalls it (SIGSTOP), cuts the Worker
+// off from it (the stack's Upstash endpoint drops every request for 3 s) and crashes PostgreSQL
+// (SIGKILL to the postmaster) and restarts it — three rounds. Then it checks what the API
 // acknowledged against PostgreSQL and prints a Markdown report (also written to bench/results/faults.md
 // with --write). Needs nothing but this machine; stops by itself in a few minutes.
 import { randomUUID } from "node:crypto";
@@ -155,6 +156,14 @@ async function main() {
       redis.resume();
       await phase("normal", 4_000);
 
+      // Upstash unreachable while Redis keeps its data: requests to it are lost, not delayed (unlike
+      // SIGSTOP, after which Redis still runs every command already sent).
+      log(`round ${round}: Upstash partitioned`);
+      await setUpstashFault(worker.stack.upstashControlUrl, "hang");
+      await phase("upstash partitioned", 3_000);
+      await setUpstashFault(worker.stack.upstashControlUrl, "none");
+      await phase("normal", 4_000);
+
       log(`round ${round}: PostgreSQL crashed`);
       postgres.crash();
       await phase("postgres down", 2_000);
@@ -193,6 +202,11 @@ async function main() {
     await worker.stop();
   }
   return recorder.report({ rounds: ROUNDS, users: USERS, concurrency: CONCURRENCY });
+}
+
+async function setUpstashFault(controlUrl: string, fault: "hang" | "none"): Promise<void> {
+  const response = await fetch(`${controlUrl}/config`, { method: "POST", body: JSON.stringify({ fault }) });
+  if (!response.ok) throw new Error(`could not set the Upstash fault: ${response.status}`);
 }
 
 /** From PostgreSQL ready to the first 2xx of a request that needs it (GET /health/ready probes it). */
