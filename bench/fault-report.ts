@@ -18,6 +18,7 @@ export class Recorder {
   readonly writes: Write[] = [];
   readonly signups: Array<{ email: string; acknowledged: boolean }> = [];
   readonly recovery: number[] = [];
+  readonly redisRecovery: number[] = [];
   private readonly samples: Sample[] = [];
   private readonly serverErrors = new Map<string, number>();
   private readonly staleUsers = new Set<string>();
@@ -128,6 +129,7 @@ export class Recorder {
       `| stale reads after the run (users whose cached summary or stats differ from PostgreSQL) | ${this.staleUsers.size} |`,
       `| non-503 5xx | ${serverErrors} |`,
       `| recovery after each PostgreSQL restart (ready → first 2xx of /health/ready) | ${this.recovery.map(ms).join(", ")} |`,
+      `| stack recovery after each Redis restart / resume (back → first command served through the stack) | ${this.redisRecovery.map(ms).join(", ")} |`,
       `| p50, Redis down vs normal | ${ms(redisDown)} vs ${ms(normal)} (${(redisDown / normal).toFixed(2)}×) |`,
       `| p50, Redis stalled / Upstash partitioned / PostgreSQL down | ${ms(p50("redis stalled"))} / ${ms(p50("upstash partitioned"))} / ${ms(p50("postgres down"))} |`,
       "",

@@ -148,12 +148,14 @@ async function main() {
       await redis.kill();
       await phase("redis down", 4_000);
       await redis.start();
+      recorder.redisRecovery.push(await redisThroughStack(worker.stack, performance.now()));
       await phase("normal", 4_000);
 
       log(`round ${round}: Redis stalled`);
       redis.pause();
       await phase("redis stalled", 3_000);
       redis.resume();
+      recorder.redisRecovery.push(await redisThroughStack(worker.stack, performance.now()));
       await phase("normal", 4_000);
 
       // Upstash unreachable while Redis keeps its data: requests to it are lost, not delayed (unlike
@@ -202,6 +204,24 @@ async function main() {
     await worker.stop();
   }
   return recorder.report({ rounds: ROUNDS, users: USERS, concurrency: CONCURRENCY });
+}
+
+/** From Redis back (restarted or resumed) to the first command the stack's Upstash endpoint serves. */
+async function redisThroughStack(stack: { upstashUrl: string; upstashToken: string }, backAt: number) {
+  for (;;) {
+    try {
+      const response = await fetch(stack.upstashUrl, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stack.upstashToken}` },
+        body: JSON.stringify(["PING"]),
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (((await response.json()) as { result?: string }).result === "PONG")
+        return performance.now() - backAt;
+    } catch {}
+    if (performance.now() - backAt > 30_000) return Number.POSITIVE_INFINITY;
+    await sleep(10);
+  }
 }
 
 async function setUpstashFault(controlUrl: string, fault: "hang" | "none"): Promise<void> {
