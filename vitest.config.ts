@@ -1,9 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import "./test/provided-context.ts";
-import { collapseWorkerdNetworkNoise } from "./test/workerd-noise.ts";
-
-collapseWorkerdNetworkNoise();
 
 /**
  * The suites run inside workerd (the Workers runtime) and call the Worker as `exports.default.fetch`.
