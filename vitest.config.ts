@@ -11,6 +11,11 @@ export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
+      // workerd's --verbose prints "Uncaught (in promise) … Network connection lost" (five lines) for
+      // every subrequest that fails at the network level, even when the Worker catches the rejection;
+      // here those are the tests that point the Worker at a closed port or at the stack's `down` fault
+      // on purpose. Without it, the Worker's own console output still reaches the test run.
+      verbose: false,
       miniflare: {
         bindings: {
           // The Neon driver needs a well-formed URL; the local endpoint ignores its host and credentials.

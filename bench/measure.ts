@@ -12,7 +12,7 @@ export type Call = {
   token?: string;
   body?: unknown;
   /** Bytes sent as they are (a photo), with the `headers` given. */
-  rawBody?: Uint8Array;
+  rawBody?: Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 };
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export const FAULTS = ["none", "down", "error", "hang"] as const;
+export const FAULTS = ["none", "down", "error", "hang", "refuse"] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface ControlConfig {
@@ -17,7 +17,7 @@ export interface ControlConfig {
 
 /** Per-request fault from a `/__fault/<mode>/…` path prefix, so one test can break its own calls only. */
 const scopedFaults = new WeakMap<IncomingMessage, Fault | "slow">();
-const SCOPED_PREFIX = /^\/__fault\/(none|down|error|hang|slow)(?=\/|$)/;
+const SCOPED_PREFIX = /^\/__fault\/(none|down|error|hang|refuse|slow)(?=\/|$)/;
 /** Per-request counting bucket from a `/__tag/<tag>/…` prefix, so one test can count its own round trips. */
 const requestTags = new WeakMap<IncomingMessage, string>();
 const TAG_PREFIX = /^\/__tag\/([\w-]{1,64})(?=\/|$)/;
@@ -33,6 +33,8 @@ export class Control<Stats extends Record<string, number>> {
   constructor(
     initial: ControlConfig,
     private readonly zero: Stats,
+    /** How this service refuses a caller it will not serve (bad credentials, disabled endpoint). */
+    private readonly refusal: [status: number, body: unknown] = [401, { error: "Unauthorized" }],
   ) {
     this.config = { ...initial };
     this.stats = { ...zero };
@@ -101,6 +103,11 @@ export class Control<Stats extends Record<string, number>> {
         return true;
       case "hang":
         this.park(req.socket);
+        return true;
+      case "refuse":
+        void this.delay(req)
+          .then(() => this.delay(req))
+          .then(() => sendJson(res, ...this.refusal));
         return true;
     }
   }
@@ -171,9 +178,26 @@ function isLoopback(address: string | undefined): boolean {
   return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** A request body over the endpoint's limit; thrown as soon as the limit is passed. */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body over ${limit} bytes`);
+  }
+}
+
+/**
+ * The request body, or BodyTooLarge once it passes `limit`. The rest is still read (and dropped)
+ * before the caller answers: a client still sending when its connection is cut would see a
+ * network error instead of the answer.
+ */
+export async function readBody(req: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  if (size > limit) throw new BodyTooLarge(limit);
   return Buffer.concat(chunks);
 }
 

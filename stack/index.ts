@@ -60,7 +60,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log,
     });
     cleanups.push(postgres.stop);
-    const redis: RedisBackend = await startRedis({ redisUrl: options.redisUrl });
+    const redis: RedisBackend = await startRedis({ redisUrl: options.redisUrl, log });
     cleanups.push(redis.close);
     const neon: NeonEndpoint = await startNeonEndpoint({
       postgres,

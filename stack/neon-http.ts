@@ -11,14 +11,34 @@
 // `message` plus severity, code, detail, hint, position, internalPosition,
 // internalQuery, where, schema, table, column, dataType, constraint, file,
 // line, routine; any other status becomes "Server error (HTTP status N)".
+//
+// Production rules enforced here (stack/README.md cites each in Neon's proxy source): the query is
+// cancelled and its batch rolled back when the client goes away; 10 MiB request (413) and response
+// (507) limits; each pooled connection is reset before the next request; connection failures are
+// answered as the proxy does (400 `code: ""` for the user's fault, 500 when the compute is down).
+// A pooled client that dies (PostgreSQL crash or restart) is dropped, never fatal: the pool
+// reconnects on the next request.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
-import { type Control, readBody, sendJson } from "./control.ts";
+import { BodyTooLarge, type Control, readBody, sendJson } from "./control.ts";
+import {
+  BadRequest,
+  ClientGone,
+  connectFailure,
+  MAX_REQUEST_BYTES,
+  MAX_RESPONSE_BYTES,
+  type NeonAnswer,
+  queryFailure,
+  RESET_SESSION,
+  ResponseTooLarge,
+  requestTooLarge,
+} from "./neon-rules.ts";
 
 export type NeonStats = {
   httpRequests: number;
   queries: number;
+  cancelled: number;
   wsConnections: number;
   wsMessagesIn: number;
 };
@@ -38,26 +58,8 @@ const ISOLATION: Record<string, string> = {
   Serializable: "SERIALIZABLE",
 };
 
-const ERROR_FIELDS = [
-  "severity",
-  "code",
-  "detail",
-  "hint",
-  "position",
-  "internalPosition",
-  "internalQuery",
-  "where",
-  "schema",
-  "table",
-  "column",
-  "dataType",
-  "constraint",
-  "file",
-  "line",
-  "routine",
-] as const;
-
-class BadRequest extends Error {}
+/** Got no connection: answered with `connectFailure`, not as a query error. */
+class ConnectError extends Error {}
 
 export function createSqlExecutor(options: {
   postgresUrl: string;
@@ -65,17 +67,50 @@ export function createSqlExecutor(options: {
   control: Control<NeonStats>;
   log: (line: string) => void;
 }) {
-  const { control, log } = options;
+  const { control, log, postgresUrl, embedded } = options;
   const pool = new pg.Pool({
-    connectionString: options.postgresUrl,
+    connectionString: postgresUrl,
     // Embedded PGlite serialises everything anyway; a small pool just avoids
     // idle sessions piling up in the multiplexer.
-    max: options.embedded ? 2 : 10,
+    max: embedded ? 2 : 10,
     // Neon sessions run in UTC; a local server may default to its own zone.
+    // A startup option, so RESET ALL between requests keeps it.
     options: "-c TimeZone=UTC",
     idleTimeoutMillis: 30_000,
+    // A stalled server must not hold requests forever; the client's own timeout is shorter anyway.
+    connectionTimeoutMillis: 5_000,
   });
-  pool.on("error", (error) => log(`neon /sql pool: ${error.message}`));
+  pool.on("error", (error) => log(`neon /sql pool (idle client): ${error.message}`));
+  // pg emits 'error' on a checked-out client whose server goes away (crash, restart, terminate);
+  // without a listener that is an unhandled 'error' event and takes the whole stack down. The
+  // running query rejects as well, and the client is then released as broken.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => log(`neon /sql connection lost: ${error.message}`));
+  });
+
+  async function connect(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw new ConnectError("connect", { cause: error });
+    }
+  }
+
+  /** Neon sends a cancel request for the backend; PGlite has one session and nothing to cancel. */
+  async function cancelBackend(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID: number | null }).processID;
+    if (embedded || !pid) return;
+    const canceller = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 2_000 });
+    canceller.on("error", () => {});
+    try {
+      await canceller.connect();
+      await canceller.query("SELECT pg_cancel_backend($1)", [pid]);
+    } catch (error) {
+      log(`neon /sql: could not cancel backend ${pid}: ${(error as Error).message}`);
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
 
   async function runOne(client: pg.PoolClient, input: QueryInput, arrayMode: boolean) {
     if (typeof input?.query !== "string") throw new BadRequest("each query needs a string `query`");
@@ -100,32 +135,84 @@ export function createSqlExecutor(options: {
     };
   }
 
-  async function execute(body: unknown, headers: IncomingMessage["headers"]) {
+  async function execute(body: unknown, headers: IncomingMessage["headers"], gone: AbortSignal) {
     if (typeof body !== "object" || body === null) throw new BadRequest("body must be a JSON object");
     const arrayMode = headers["neon-array-mode"] === "true";
-    const client = await pool.connect();
+    const queries = "queries" in body ? (body as { queries: unknown }).queries : undefined;
+    if ("queries" in body && !Array.isArray(queries)) throw new BadRequest("`queries` must be an array");
+    const batch = queries as unknown[] | undefined;
+    const begin = batch ? beginStatement(headers) : undefined;
+    const client = await connect();
     let broken: Error | undefined;
+    const cancel = () => {
+      broken = new ClientGone();
+      void cancelBackend(client);
+    };
+    gone.addEventListener("abort", cancel, { once: true });
+    let responseBytes = 0;
+    const sized = <T>(result: T): T => {
+      responseBytes += Buffer.byteLength(JSON.stringify(result));
+      if (responseBytes > MAX_RESPONSE_BYTES) throw new ResponseTooLarge();
+      return result;
+    };
     try {
-      if (!("queries" in body)) return await runOne(client, body as QueryInput, arrayMode);
-      const queries = (body as { queries: unknown }).queries;
-      if (!Array.isArray(queries)) throw new BadRequest("`queries` must be an array");
-      await client.query(beginStatement(headers));
+      if (!batch) return sized(await runOne(client, body as QueryInput, arrayMode));
+      await client.query(begin as string);
       try {
         const results = [];
-        for (const query of queries) results.push(await runOne(client, query as QueryInput, arrayMode));
+        for (const query of batch) {
+          if (gone.aborted) throw new ClientGone();
+          results.push(sized(await runOne(client, query as QueryInput, arrayMode)));
+        }
+        // Nothing commits once the client has given up.
+        if (gone.aborted) throw new ClientGone();
         await client.query("COMMIT");
         return { results };
       } catch (error) {
         await client.query("ROLLBACK").catch((rollbackError: Error) => {
-          broken = rollbackError;
+          broken ??= rollbackError;
         });
         throw error;
       }
     } catch (error) {
-      if (!(error instanceof pg.DatabaseError) && !(error instanceof BadRequest)) broken = error as Error;
+      if (gone.aborted) throw new ClientGone();
+      const expected =
+        error instanceof pg.DatabaseError || error instanceof BadRequest || error instanceof ResponseTooLarge;
+      if (!expected) broken ??= error as Error;
       throw error;
     } finally {
+      gone.removeEventListener("abort", cancel);
+      if (!broken) {
+        await client.query(RESET_SESSION).catch((resetError: Error) => {
+          broken = resetError;
+        });
+      }
       client.release(broken);
+    }
+  }
+
+  async function answer(req: IncomingMessage, gone: AbortSignal): Promise<NeonAnswer> {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_REQUEST_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return requestTooLarge();
+      throw error;
+    }
+    await control.delay(req);
+    try {
+      return [200, await execute(JSON.parse(raw.toString("utf8")), req.headers, gone)];
+    } catch (error) {
+      if (error instanceof ClientGone) control.count("cancelled", 1, req);
+      if (error instanceof ConnectError) {
+        log(`neon /sql: no connection: ${(error.cause as Error)?.message}`);
+        return connectFailure(error.cause);
+      }
+      if (error instanceof SyntaxError) return queryFailure(new BadRequest(error.message));
+      const failure = queryFailure(error);
+      if (!(error instanceof pg.DatabaseError || error instanceof BadRequest))
+        log(`neon /sql: ${(error as Error).message}`);
+      return failure;
     }
   }
 
@@ -133,18 +220,17 @@ export function createSqlExecutor(options: {
     control.count("httpRequests", 1, req);
     if (control.intercept(req, res)) return;
     if (req.method !== "POST") return sendJson(res, 405, { message: "use POST" });
-    const raw = await readBody(req);
+    // The proxy cancels a request's query when its HTTP connection closes before the answer. The
+    // news of the close travels like the request did: it pays the same injected inbound delay, so
+    // a query that finishes before it arrives still commits (a client timing out during a slow
+    // answer is a late commit, as on Neon, not a cancellation).
+    const client = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) void control.delay(req).then(() => client.abort());
+    });
+    const [status, body] = await answer(req, client.signal);
     await control.delay(req);
-    let status = 200;
-    let answer: unknown;
-    try {
-      answer = await execute(JSON.parse(raw.toString("utf8")), req.headers);
-    } catch (error) {
-      [status, answer] = describeError(error);
-      if (status !== 400) log(`neon /sql: ${(error as Error).message}`);
-    }
-    await control.delay(req);
-    sendJson(res, status, answer);
+    sendJson(res, status, body);
   }
 
   return { handle, close: () => pool.end() };
@@ -155,7 +241,7 @@ function beginStatement(headers: IncomingMessage["headers"]): string {
   const level = headers["neon-batch-isolation-level"];
   if (typeof level === "string") {
     const mapped = ISOLATION[level];
-    if (!mapped) throw new BadRequest(`unknown Neon-Batch-Isolation-Level ${level}`);
+    if (!mapped) throw new BadRequest("invalid isolation level");
     sql += ` ISOLATION LEVEL ${mapped}`;
   }
   const readOnly = headers["neon-batch-read-only"];
@@ -165,18 +251,4 @@ function beginStatement(headers: IncomingMessage["headers"]): string {
   if (deferrable === "true") sql += " DEFERRABLE";
   else if (deferrable === "false") sql += " NOT DEFERRABLE";
   return sql;
-}
-
-function describeError(error: unknown): [number, Record<string, unknown>] {
-  if (error instanceof pg.DatabaseError) {
-    const body: Record<string, unknown> = { message: error.message };
-    for (const field of ERROR_FIELDS) if (error[field] !== undefined) body[field] = error[field];
-    return [400, body];
-  }
-  if (error instanceof BadRequest || error instanceof SyntaxError) {
-    return [400, { message: error.message }];
-  }
-  // Not PostgreSQL's answer (upstream unreachable, ...): the driver reports
-  // non-400 statuses as "Server error", as it would for Neon's proxy.
-  return [502, { message: `local neon proxy: ${(error as Error)?.message ?? String(error)}` }];
 }

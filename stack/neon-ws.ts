@@ -86,6 +86,7 @@ export function createWsProxy(options: {
       case "down":
         socket.destroy();
         return;
+      case "refuse":
       case "error":
         socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;

@@ -4,6 +4,7 @@
 import http from "node:http";
 import { CORS_HEADERS, Control, type ControlConfig, closeServer, listen, sendJson } from "./control.ts";
 import { createSqlExecutor, type NeonStats } from "./neon-http.ts";
+import { neonErrorBody } from "./neon-rules.ts";
 import { createWsProxy } from "./neon-ws.ts";
 import type { PostgresSource } from "./postgres.ts";
 
@@ -21,12 +22,17 @@ export async function startNeonEndpoint(options: {
   log: (line: string) => void;
 }): Promise<NeonEndpoint> {
   const { postgres, log } = options;
-  const control = new Control<NeonStats>(options.config, {
-    httpRequests: 0,
-    queries: 0,
-    wsConnections: 0,
-    wsMessagesIn: 0,
-  });
+  const control = new Control<NeonStats>(
+    options.config,
+    {
+      httpRequests: 0,
+      queries: 0,
+      cancelled: 0,
+      wsConnections: 0,
+      wsMessagesIn: 0,
+    },
+    [400, neonErrorBody("password authentication failed for user 'sikdan'")],
+  );
   const sql = createSqlExecutor({ postgresUrl: postgres.url, embedded: postgres.embedded, control, log });
   const ws = createWsProxy({ upstreamHost: postgres.host, upstreamPort: postgres.port, control, log });
 

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import RedisMock from "ioredis-mock";
+import { KEY_LOCKING_GUARD, shebangFlags } from "./upstash-rules.ts";
 
 export type Reply = string | number | null | Reply[];
 export type Outcome = { result: Reply } | { error: string };
@@ -12,8 +13,11 @@ export type Outcome = { result: Reply } | { error: string };
 export interface RedisBackend {
   embedded: boolean;
   run(command: string[]): Promise<Outcome>;
-  /** Atomic: no other command runs between the first and the last. */
-  runAtomically(commands: string[][]): Promise<Outcome[]>;
+  /**
+   * Atomic: no other command runs between the first and the last. A transaction Redis discards
+   * (a command refused while queueing: EXECABORT) is one error for the whole, none of it ran.
+   */
+  runAtomically(commands: string[][]): Promise<Outcome[] | { error: string }>;
   close(): Promise<void>;
 }
 
@@ -23,17 +27,24 @@ type Executor = (name: string, args: string[]) => Promise<unknown>;
 
 /**
  * @upstash/ratelimit's scripts start with `#!lua flags=allow-key-locking`, an
- * Upstash-only flag: Redis 7 rejects the unknown flag, ioredis-mock's Lua
- * rejects the `#` line. We run them without that line but keep the SHA1 the
- * SDK computed from the original text, so its EVALSHA → NOSCRIPT → EVAL
- * dance and SCRIPT LOAD both behave as on Upstash.
+ * Upstash-only flag: Redis 7 rejects the unknown flag ("Unexpected flag in
+ * script shebang"), ioredis-mock's Lua rejects the `#` line. We replace that
+ * line by one that enforces the flag's rule (only keys in KEYS; see
+ * KEY_LOCKING_GUARD) or, for other shebangs, by an empty line, and keep the
+ * SHA1 the SDK computed from the original text, so its EVALSHA → NOSCRIPT →
+ * EVAL dance and SCRIPT LOAD both behave as on Upstash.
  */
 class Scripts {
   private readonly bySha = new Map<string, string>();
 
   remember(original: string): { sha: string; body: string } {
     const sha = createHash("sha1").update(original).digest("hex");
-    const body = original.startsWith("#!") ? original.slice(original.indexOf("\n") + 1) : original;
+    const rest = original.slice(original.indexOf("\n") + 1);
+    const body = !original.startsWith("#!")
+      ? original
+      : shebangFlags(original).includes("allow-key-locking")
+        ? `${KEY_LOCKING_GUARD}\n${rest}`
+        : `\n${rest}`;
     this.bySha.set(sha, body);
     return { sha, body };
   }
@@ -98,13 +109,36 @@ function commandRunner(execute: Executor) {
   return { scripts, run };
 }
 
-export async function startRedis(options: { redisUrl?: string | undefined }): Promise<RedisBackend> {
-  if (options.redisUrl) return realRedis(options.redisUrl);
+export async function startRedis(options: {
+  redisUrl?: string | undefined;
+  log: (line: string) => void;
+}): Promise<RedisBackend> {
+  if (options.redisUrl) return realRedis(options.redisUrl, options.log);
   return mockRedis();
 }
 
-async function realRedis(url: string): Promise<RedisBackend> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+async function realRedis(url: string, log: (line: string) => void): Promise<RedisBackend> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    // While Redis is down, fail each command at once (as Upstash answers when its store is gone)
+    // instead of queueing it for a reconnect that may never come in time.
+    enableOfflineQueue: false,
+    // A stalled Redis (SIGSTOP) must not hold the endpoint's requests forever.
+    commandTimeout: 5_000,
+    // Reconnect every 100 ms, forever: back within a fraction of a second of Redis coming back.
+    retryStrategy: () => 100,
+  });
+  // ioredis emits 'error' on every failed (re)connection; without a listener it prints each one.
+  let down = false;
+  client.on("error", (error: Error) => {
+    if (!down) log(`redis: ${error.message}; reconnecting every 100 ms`);
+    down = true;
+  });
+  client.on("ready", () => {
+    if (down) log("redis: connected again");
+    down = false;
+  });
   await client.connect();
   // Upper-case names on purpose: ioredis keys its reply transformers (e.g.
   // HGETALL → object) by the lower-case name, and we want raw replies.
@@ -125,7 +159,8 @@ async function realRedis(url: string): Promise<RedisBackend> {
         replies = await multi.exec();
       } catch (error) {
         // EXECABORT: a command was rejected while queueing; nothing ran.
-        return commands.map(() => ({ error: errorText(error) }));
+        if (/^EXECABORT/.test((error as Error).message)) return { error: errorText(error) };
+        throw error;
       }
       const queue = [...(replies ?? [])];
       return steps.map((step): Outcome => {
@@ -162,6 +197,12 @@ async function mockRedis(): Promise<RedisBackend> {
     close: async () => mock.disconnect(),
     runAtomically: (commands) =>
       exclusive(async () => {
+        // Real Redis refuses an unknown command at queueing time and discards the transaction.
+        const unknown = commands.find((command) => {
+          const step = base.scripts.translate(command);
+          return "run" in step && typeof methods[(step.run[0] ?? "").toLowerCase()] !== "function";
+        });
+        if (unknown) return { error: "EXECABORT Transaction discarded because of previous errors." };
         const outcomes: Outcome[] = [];
         for (const command of commands) outcomes.push(await base.run(command));
         return outcomes;

@@ -17,6 +17,7 @@
 
 import http from "node:http";
 import {
+  BodyTooLarge,
   CORS_HEADERS,
   Control,
   type ControlConfig,
@@ -26,6 +27,7 @@ import {
   sendJson,
 } from "./control.ts";
 import type { Outcome, RedisBackend, Reply } from "./redis.ts";
+import { keySizeError, MAX_REQUEST_BYTES } from "./upstash-rules.ts";
 
 export type UpstashStats = { requests: number; commands: number };
 
@@ -83,7 +85,13 @@ export async function startUpstashEndpoint(options: {
   }
 
   async function serve(req: http.IncomingMessage, url: URL): Promise<[number, unknown]> {
-    const raw = await readBody(req);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_REQUEST_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      throw new BadRequest(`ERR max request size exceeded. Limit: ${MAX_REQUEST_BYTES} bytes`);
+    }
     await control.delay(req);
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     let body: unknown;
@@ -105,10 +113,19 @@ export async function startUpstashEndpoint(options: {
         throw new BadRequest("ERR each command must be a non-empty array");
       control.count("commands", commands.length);
       const list = commands as string[][];
-      const outcomes =
-        segments[0] === "multi-exec"
-          ? await redis.runAtomically(list)
-          : await Promise.all(list.map((c) => redis.run(c)));
+      if (segments[0] === "multi-exec") {
+        const refused = list.map(keySizeError).find(Boolean);
+        if (refused) return [400, { error: refused }];
+        const outcomes = await redis.runAtomically(list);
+        // A discarded transaction is one {error}, not one per command.
+        return Array.isArray(outcomes) ? [200, outcomes] : [400, outcomes];
+      }
+      const outcomes = await Promise.all(
+        list.map((command) => {
+          const refused = keySizeError(command);
+          return refused ? { error: refused } : redis.run(command);
+        }),
+      );
       return [200, outcomes];
     }
 
@@ -118,7 +135,8 @@ export async function startUpstashEndpoint(options: {
       segments.length === 0 ? toArgs(body) : [...segments, ...(raw.length > 0 ? [raw.toString("utf8")] : [])];
     if (!command) throw new BadRequest("ERR request body must be a JSON array command");
     control.count("commands");
-    const outcome = await redis.run(command);
+    const refused = keySizeError(command);
+    const outcome = refused ? { error: refused } : await redis.run(command);
     return "error" in outcome ? [400, outcome] : [200, outcome];
   }
 

@@ -28,11 +28,23 @@ export function createDb(config: Config) {
 
 export type Database = ReturnType<typeof createDb>;
 
-const unavailableSqlStates = /^(08|53|57P0)/;
+/**
+ * SQLSTATEs that mean "not now" rather than "not this query": connection exceptions (08), resource
+ * limits (53), shutdowns (57P0x), and the connection-level refusals Neon passes through (a database
+ * that does not exist, 3D000; a refused login, 28xxx).
+ */
+const unavailableSqlStates = /^(08|53|57P0|3D000|28)/;
 
 /**
- * True when the error means the database could not be reached or gave up (network, timeout, overload),
- * as opposed to a query the database rejected.
+ * Neon's answers over HTTP (proxy/src/serverless/sql_over_http.rs) and what each means to us:
+ * - 400 with PostgreSQL's SQLSTATE: the query was refused — a bug or a conflict the caller handles,
+ *   unless the SQLSTATE is one of `unavailableSqlStates`;
+ * - 400 with `code: ""`: the proxy could not serve us (login refused, endpoint disabled, the
+ *   connection to PostgreSQL lost mid-query) → unavailable;
+ * - 500 (PostgreSQL down or not accepting connections), any other 5xx, a network error or our own
+ *   timeout/abort → unavailable (the driver reports these without a code);
+ * - 413 (request over 10 MiB) and 507 (response over 10 MiB): our bug, never "retry later" — a
+ *   retry gets the same answer. Left to the error handler as a 500, logged with the proxy's message.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
@@ -40,7 +52,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   const driverError = neonDbError(error);
   if (!driverError) return false;
-  return driverError.code === undefined || unavailableSqlStates.test(driverError.code);
+  if (driverError.code === undefined)
+    return !/^Server error \(HTTP status (413|507)\)/.test(driverError.message);
+  return driverError.code === "" || unavailableSqlStates.test(driverError.code);
 }
 
 type NeonDbError = Error & { code?: string; constraint?: string };

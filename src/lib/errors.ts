@@ -12,7 +12,9 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** A bug, logged. Includes Neon's 413/507 (a request or answer over 10 MiB): retrying cannot help. */
   INTERNAL: 500,
+  /** A dependency failing, with Retry-After: see `isDatabaseUnavailable` (src/db/client.ts) for Neon's. */
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
