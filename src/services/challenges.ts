@@ -9,12 +9,12 @@ import type { AuthContext, Services } from "../types";
 import {
   dropLeaderboard,
   publishProgress,
-  rankingQuery,
   readLeaderboard,
   removeFromLeaderboards,
   updateLeaderboards,
 } from "./leaderboard";
 import type { WriteEvent } from "./logs";
+import { myRankQuery, topQuery } from "./ranking";
 import { asUserWrite, guardedWrite } from "./writes";
 
 export type Rule =
@@ -363,20 +363,22 @@ export async function getProgress(services: Services, auth: AuthContext, id: str
 
 /**
  * Warm: one Redis round trip (the board, the caller's rank and the session's revocation mark).
- * Cold, ended or Redis down: one database round trip for the challenge and its ranking.
+ * Cold, ended or Redis down: one database round trip for the challenge, its top and the caller's
+ * rank (index range scans, ranking.ts), whatever the number of players.
  */
 export async function getLeaderboard(services: Services, auth: AuthContext, id: string, limit: number) {
   const { db } = services;
   assertId(id);
   return readLeaderboard(services, auth, id, limit, async () => {
-    const [[challenge], ranking] = await guarded(db, auth.sessionId, [
+    const [[challenge], top, mine] = await guarded(db, auth.sessionId, [
       db
         .select({ closed: sql<boolean>`${challenges.closedAt} is not null` })
         .from(challenges)
         .where(eq(challenges.id, id)),
-      rankingQuery(db, id),
+      topQuery(db, id, limit),
+      myRankQuery(db, id, auth.userId),
     ]);
     if (!challenge) throw notFound();
-    return { closed: challenge.closed, rows: ranking.rows };
+    return { closed: challenge.closed, top: top.rows, mine: mine.rows[0] };
   });
 }
