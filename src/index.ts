@@ -1,8 +1,6 @@
 import { buildApp } from "./app";
-import { type Bindings, loadConfig } from "./config";
-import { createDb } from "./db/client";
-import { createLogger } from "./lib/logger";
-import { createCache } from "./services/cache";
+import { backgroundServices } from "./background";
+import type { Bindings } from "./config";
 import { runScheduledJobs } from "./services/scheduled";
 
 const app = buildApp();
@@ -10,15 +8,12 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
 
-  /** Cron Trigger (wrangler.toml `[triggers]`): closes ended challenges and purges expired data. */
+  /**
+   * Cron Trigger (wrangler.toml `[triggers]`): recomputes time-driven progress, closes ended
+   * challenges and purges expired data, in bounded chunks within a time budget; what is left
+   * continues at the next invocation (src/services/scheduled.ts).
+   */
   async scheduled(controller, env, ctx) {
-    const config = loadConfig(env);
-    const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
-    await runScheduledJobs({
-      db: createDb(config),
-      cache: createCache(config, logger),
-      logger,
-      defer: (work) => ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err }))),
-    });
+    await runScheduledJobs(backgroundServices(env, ctx, { cron: controller.cron }));
   },
 } satisfies ExportedHandler<Bindings>;
