@@ -372,7 +372,8 @@ export async function getLeaderboard(services: Services, auth: AuthContext, id: 
   return readLeaderboard(services, auth, id, limit, async () => {
     const [[challenge], top, mine] = await guarded(db, auth.sessionId, [
       db
-        .select({ closed: sql<boolean>`${challenges.closedAt} is not null` })
+        // Ended: the Cron is about to freeze it; a board rebuilt now would outlive the closing.
+        .select({ closed: sql<boolean>`${challenges.closedAt} is not null or ${challenges.endsAt} <= now()` })
         .from(challenges)
         .where(eq(challenges.id, id)),
       topQuery(db, id, limit),

@@ -324,14 +324,14 @@ export async function runScheduledJobs(services: JobServices, overrides: Partial
   return report;
 }
 
-/** Runs `first` until it is done, then `second`: one task of two sources. */
+/** Runs `first` until it is done, then `second`: one task of two sources (an empty `first` costs no turn). */
 function chain(first: () => Promise<Chunk>, second: () => Promise<Chunk>) {
   let firstDone = false;
   return async (): Promise<Chunk> => {
     if (!firstDone) {
       const chunk = await first();
       firstDone = chunk.done;
-      return { items: chunk.items, done: false };
+      if (chunk.items > 0 || !chunk.done) return { items: chunk.items, done: false };
     }
     return second();
   };

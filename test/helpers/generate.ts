@@ -9,7 +9,7 @@ import { sql } from "../challenges/support";
 
 /** `count` users named `<label> <n>` (n from 1); their ids in n order. */
 export async function generateUsers(count: number, label: string): Promise<string[]> {
-  const rows = await sql<{ id: string }>(
+  const rows = await sql<{ id: string; display_name: string }>(
     `insert into users (id, email, display_name, timezone, password_hash)
      select gen_random_uuid(), $2 || '-' || n || '-' || gen_random_uuid() || '@example.com', $2 || ' ' || n, 'UTC',
             'pbkdf2-sha256$1$AA==$AA=='
@@ -17,7 +17,7 @@ export async function generateUsers(count: number, label: string): Promise<strin
      returning id, display_name`,
     [count, label],
   );
-  const order = (row: { display_name?: unknown }) => Number(String(row.display_name).split(" ").at(-1));
+  const order = (row: { display_name: string }) => Number(row.display_name.split(" ").at(-1));
   return rows.sort((a, b) => order(a) - order(b)).map((row) => row.id);
 }
 
