@@ -18,8 +18,14 @@ const KEY_COLUMNS = (alias: string) => [
 
 const keyRow = (alias: string) => `(${KEY_COLUMNS(alias).join(", ")})`;
 
-/** The ranking key of participant `p`, as a row: `order by` it, or compare it (index range). */
+/** The ranking key of participant `p` as a row, to compare with another (an index range). */
 export const RANKING_KEY = sql.raw(keyRow("p"));
+
+/**
+ * The ranking order of participant `p`, for `order by` (a list: ordering by the row above would
+ * sort by one composite value, which no index serves).
+ */
+export const RANKING_ORDER = sql.raw(KEY_COLUMNS("p").join(", "));
 
 /** The key of participant `p` as columns k1..k4 (for a CTE that `rankedAfter` compares with). */
 export const RANKING_KEY_COLUMNS = sql.raw(
@@ -52,10 +58,10 @@ export const topQuery = (db: Database, challengeId: string, limit: number) =>
   db.execute<RankedRow>(sql`
     select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
            iso_utc(p.joined_at) as joined_at,
-           coalesce(p.final_rank, row_number() over (order by ${RANKING_KEY}))::int as rank
+           coalesce(p.final_rank, row_number() over (order by ${RANKING_ORDER}))::int as rank
     from challenge_participants p join users u on u.id = p.user_id
     where p.challenge_id = ${challengeId}
-    order by ${RANKING_KEY}
+    order by ${RANKING_ORDER}
     limit ${limit}`);
 
 /** The caller's own entry: 1 + how many rank ahead (an index-only count), unless frozen. */
