@@ -26,7 +26,7 @@ export type JobLimits = {
 export const JOB_LIMITS: JobLimits = {
   budgetMs: 60_000,
   maxChunks: 1_000,
-  refreshUsers: 1_000,
+  refreshUsers: 500,
   rankRows: 5_000,
   purgeRows: 2_000,
 };
