@@ -1,7 +1,19 @@
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
+import { rebuildBoard } from "./leaderboard-rebuild";
+import {
+  boardKeys,
+  knownBoards,
+  leaderboardScore,
+  namesKey,
+  nextKeys,
+  rebuildLockKey,
+  remember,
+  type StoredEntry,
+  staleBoards,
+} from "./leaderboard-store";
 import type { WriteEvent } from "./logs";
-import { type ParticipantRow, participantsPage, type RankedRow, REBUILD_PAGE_ROWS } from "./ranking";
+import type { RankedRow } from "./ranking";
 import { isRevocationPending, revokedSessionKey } from "./revocation";
 
 /**
@@ -21,29 +33,6 @@ export type LeaderboardEntry = {
   current: number;
   completedAt: string | null;
 };
-
-type StoredEntry = { current: number; completedAt: string | null; joinedAt: string };
-
-const EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
-const SET_TTL_SECONDS = 600;
-const key = (challengeId: string) => `lb:${challengeId}`;
-const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
-const namesKey = (challengeId: string) => `lb:${challengeId}:names`;
-const boardKeys = (challengeId: string) => [key(challengeId), entriesKey(challengeId), namesKey(challengeId)];
-/** Where a rebuild assembles the board before it replaces the live one (never read as a board). */
-const nextKeys = (challengeId: string) => boardKeys(challengeId).map((name) => `${name}:next`);
-const rebuildLockKey = (challengeId: string) => `lb:${challengeId}:rebuilding`;
-
-/**
- * Ascending score that orders as the ranking does, in exact integers below 2^53: completed players
- * by completion time (ms since 2025, < 2^41); the others above them, by `current` (≤ 1000, the
- * largest target a rule allows) then join time (ms since 2025, < 2^41, i.e. until 2094).
- */
-export function leaderboardScore(entry: Pick<StoredEntry, "current" | "completedAt" | "joinedAt">): number {
-  const since = (iso: string) => Math.min(Math.max(0, Date.parse(iso) - EPOCH_MS), 2 ** 41 - 1);
-  if (entry.completedAt) return since(entry.completedAt);
-  return 2 ** 52 - Math.min(entry.current, 1000) * 2 ** 41 + since(entry.joinedAt);
-}
 
 // Built from table constructors and HMGET only: the in-memory Redis of the local stack (fengari Lua)
 // cannot assign into a table, and has table.unpack where Redis's Lua 5.1 has unpack.
@@ -91,35 +80,6 @@ for i = 0, 1 do
   redis.call('HDEL', KEYS[2 + 3 * i], ARGV[1])
   redis.call('HDEL', KEYS[3 + 3 * i], ARGV[1])
 end
-return 1`;
-
-// One page of a rebuild: adds the players the board being built does not have yet (a player it
-// has was written there by a newer UPSERT). ARGV: TTL, then (id, score, entry, name) per player.
-const LOAD_PAGE = `
-local loaded = 0
-for i = 2, #ARGV, 4 do
-  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
-    redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
-    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3])
-    loaded = loaded + 1
-  end
-end
-for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
-return loaded`;
-
-// Replaces the live board with the one built (KEYS[4..6]) at once, if this rebuild still holds
-// the lock (KEYS[7] = ARGV[1]): a dropped board (closed, deleted) is not brought back.
-const SWAP = `
-if redis.call('GET', KEYS[7]) ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  for k = 1, 3 do
-    redis.call('DEL', KEYS[k])
-    if redis.call('EXISTS', KEYS[k + 3]) == 1 then redis.call('RENAME', KEYS[k + 3], KEYS[k]) end
-    redis.call('EXPIRE', KEYS[k], ARGV[2])
-  end
-end
-redis.call('DEL', KEYS[7])
 return 1`;
 
 type Board = { items: LeaderboardEntry[]; me: Omit<LeaderboardEntry, "user"> | null };
@@ -175,85 +135,6 @@ function boardFromRows(top: RankedRow[], mine: Omit<RankedRow, "display_name"> |
     items: top.map((row) => ({ ...toEntry(row), user: { id: row.user_id, displayName: row.display_name } })),
     me: mine ? toEntry(mine) : null,
   };
-}
-
-/**
- * What this isolate knows of the boards in Redis. `known`: boards it has read or built, so a read of
- * any other asks PostgreSQL at the same time as Redis (a first read in one round trip, not two).
- * `stale`: boards a write could not update while Redis failed; they are rebuilt from PostgreSQL
- * before Redis is trusted with them again. Both are hints for speed and freshness; PostgreSQL stays
- * the source of truth, and boards expire anyway.
- */
-const knownBoards = new Set<string>();
-const staleBoards = new Set<string>();
-const HINTS_MAX = 10_000;
-const remember = (set: Set<string>, id: string) => {
-  if (set.size >= HINTS_MAX) set.clear();
-  set.add(id);
-};
-
-/** How long a rebuild may take before another may start (its unfinished keys expire with it). */
-const REBUILD_LOCK_MS = 60_000;
-
-const storedEntry = (row: ParticipantRow): StoredEntry => ({
-  current: row.current,
-  completedAt: row.completed_at,
-  joinedAt: row.joined_at,
-});
-
-/**
- * Rebuilds a board from PostgreSQL, a page at a time (one database request and one Upstash
- * request per REBUILD_PAGE_ROWS players: each far below Neon's 10 MiB response and Upstash's
- * 10 MB request), into `next` keys that replace the live board when complete. One rebuild per
- * board at a time (a lock that expires, so a rebuild cut short is retried by a later read).
- * Returns the number of players loaded, or undefined when another rebuild holds the lock or
- * Redis or the database failed (the board is then simply missing: reads use the database).
- */
-export async function rebuildBoard(
-  services: Pick<Services, "db" | "cache">,
-  challengeId: string,
-): Promise<number | undefined> {
-  const { db, cache } = services;
-  const token = crypto.randomUUID();
-  const locked = await cache.attempt(async (redis) => {
-    const acquired = await redis.set(rebuildLockKey(challengeId), token, { nx: true, px: REBUILD_LOCK_MS });
-    if (acquired !== "OK") return false;
-    await redis.del(...nextKeys(challengeId));
-    return true;
-  }, false);
-  if (!locked) return undefined;
-  let after: string | null = null;
-  let loaded = 0;
-  for (;;) {
-    const { rows } = await participantsPage(db, challengeId, after);
-    if (rows.length === 0) break;
-    const args = [String(REBUILD_LOCK_MS)];
-    for (const row of rows) {
-      const entry = storedEntry(row);
-      args.push(row.user_id, String(leaderboardScore(entry)), JSON.stringify(entry), row.display_name);
-    }
-    const written = await cache.attempt(
-      (redis) => redis.eval(LOAD_PAGE, nextKeys(challengeId), args).then(() => true),
-      false,
-    );
-    if (!written) return undefined;
-    loaded += rows.length;
-    after = rows.at(-1)?.user_id ?? null;
-    if (rows.length < REBUILD_PAGE_ROWS) break;
-  }
-  const swapped = await cache.attempt(
-    (redis) =>
-      redis.eval<string[], number>(
-        SWAP,
-        [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)],
-        [token, String(SET_TTL_SECONDS)],
-      ),
-    0,
-  );
-  if (swapped !== 1) return undefined;
-  staleBoards.delete(challengeId);
-  remember(knownBoards, challengeId);
-  return loaded;
 }
 
 function rebuild(services: Services, challengeId: string) {

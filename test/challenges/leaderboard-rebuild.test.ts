@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { beforeEach, describe, expect, it } from "vitest";
 import { backgroundServices } from "../../src/background";
 import type { Bindings } from "../../src/config";
-import { rebuildBoard } from "../../src/services/leaderboard";
+import { rebuildBoard } from "../../src/services/leaderboard-rebuild";
 import { REBUILD_PAGE_ROWS } from "../../src/services/ranking";
 import { generateParticipants, generateUsers } from "../helpers/generate";
 import {
