@@ -95,8 +95,8 @@ export const exportMe = createRoute({
   summary: "Export everything stored about the user",
   description:
     "Streamed, whatever its size: logs in creation order, the other lists by the time they began. The status " +
-    "is sent first; if reading fails midway the body ends with a line starting with `!` (not JSON) and the " +
-    "transfer breaks, so a document that does not parse is incomplete: export again.",
+    "is sent first; if reading fails midway the body ends with a line starting with `!` (not JSON), so a " +
+    "document that does not parse is incomplete: export again.",
   security: authenticated,
   responses: { 200: json(AccountExportSchema, "The export"), ...problems(401, 503) },
 });
