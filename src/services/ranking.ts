@@ -54,26 +54,30 @@ export type RankedRow = {
  * The top `limit` of a board, ranked: a frozen final rank where there is one, else the position
  * (the same number while the Cron is still freezing ranks top first).
  */
-export const topQuery = (db: Database, challengeId: string, limit: number) =>
-  db.execute<RankedRow>(sql`
+export const topSql = (challengeId: string, limit: number) => sql`
     select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
            iso_utc(p.joined_at) as joined_at,
            coalesce(p.final_rank, row_number() over (order by ${RANKING_ORDER}))::int as rank
     from challenge_participants p join users u on u.id = p.user_id
     where p.challenge_id = ${challengeId}
     order by ${RANKING_ORDER}
-    limit ${limit}`);
+    limit ${limit}`;
+
+export const topQuery = (db: Database, challengeId: string, limit: number) =>
+  db.execute<RankedRow>(topSql(challengeId, limit));
 
 /** The caller's own entry: 1 + how many rank ahead (an index-only count), unless frozen. */
-export const myRankQuery = (db: Database, challengeId: string, userId: string) =>
-  db.execute<Omit<RankedRow, "display_name">>(sql`
+export const myRankSql = (challengeId: string, userId: string) => sql`
     select p.user_id, p.current, iso_utc(p.completed_at) as completed_at, iso_utc(p.joined_at) as joined_at,
            coalesce(p.final_rank, 1 + (
              select count(*) from challenge_participants q
              where q.challenge_id = p.challenge_id and ${sql.raw(keyRow("q"))} < ${RANKING_KEY}
            ))::int as rank
     from challenge_participants p
-    where p.challenge_id = ${challengeId} and p.user_id = ${userId}`);
+    where p.challenge_id = ${challengeId} and p.user_id = ${userId}`;
+
+export const myRankQuery = (db: Database, challengeId: string, userId: string) =>
+  db.execute<Omit<RankedRow, "display_name">>(myRankSql(challengeId, userId));
 
 export type ParticipantRow = Omit<RankedRow, "rank">;
 
