@@ -1,8 +1,6 @@
 import { buildApp } from "./app";
-import { type Bindings, loadConfig } from "./config";
-import { createDb } from "./db/client";
-import { createLogger } from "./lib/logger";
-import { createCache } from "./services/cache";
+import { backgroundServices } from "./background";
+import type { Bindings } from "./config";
 import { sweepOrphanPhotos } from "./services/photos";
 import { runScheduledJobs } from "./services/scheduled";
 
@@ -11,20 +9,15 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
 
-  /** Cron Trigger (wrangler.toml `[triggers]`): closes ended challenges and purges expired data. */
+  /**
+   * Cron Trigger (wrangler.toml `[triggers]`): recomputes time-driven progress, closes ended
+   * challenges and purges expired data, in bounded chunks within a time budget; what is left
+   * continues at the next invocation (src/services/scheduled.ts).
+   */
   async scheduled(controller, env, ctx) {
-    const config = loadConfig(env);
-    const logger = createLogger({ level: config.logLevel, fields: { cron: controller.cron } });
-    const defer = (work: Promise<unknown>) =>
-      ctx.waitUntil(work.catch((err) => logger.warn("background work failed", { err })));
-    const db = createDb(config);
-    await runScheduledJobs({
-      db,
-      cache: createCache(config, logger, defer),
-      logger,
-      defer,
-    });
+    const services = backgroundServices(env, ctx, { cron: controller.cron });
+    await runScheduledJobs(services);
     // Objects no log points at any more (a delete that failed after its commit), older than a day.
-    await sweepOrphanPhotos({ db, logger, photos: { bucket: env.PHOTOS, origin: "" } });
+    await sweepOrphanPhotos({ ...services, photos: { bucket: env.PHOTOS, origin: "" } });
   },
 } satisfies ExportedHandler<Bindings>;

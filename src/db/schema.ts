@@ -79,6 +79,8 @@ export const sessions = pgTable(
   (table) => [
     index("sessions_user_id_idx").on(table.userId),
     index("sessions_expires_at_idx").on(table.expiresAt),
+    // The hourly purge finds sessions revoked long ago without reading the live ones.
+    index("sessions_revoked_at_idx").on(table.revokedAt).where(sql`${table.revokedAt} is not null`),
   ],
 );
 
@@ -133,6 +135,9 @@ export const mealLogs = pgTable(
     index("meal_logs_user_day_idx").on(table.userId, table.localDate),
     // Serves the orphan sweep's "is this object still some log's photo?".
     index("meal_logs_photo_key_idx").on(table.photoKey).where(sql`${table.photoKey} is not null`),
+    // Serves the export's pages in id order: an id never changes, so an edit during an export can
+    // neither repeat a log nor hide one (an eatenAt order could do both).
+    index("meal_logs_user_id_idx").on(table.userId, table.id),
     check("meal_logs_calories_range", sql`${table.calories} between 0 and 10000`),
   ],
 );
@@ -204,6 +209,11 @@ export const challenges = pgTable(
   (table) => [
     index("challenges_starts_at_idx").on(table.startsAt, table.id),
     index("challenges_created_by_idx").on(table.createdBy),
+    // The hourly job's two questions, answered without reading closed or open-ended challenges.
+    index("challenges_to_close_idx").on(table.endsAt, table.id).where(sql`${table.closedAt} is null`),
+    index("challenges_calorie_cap_open_idx")
+      .on(table.id)
+      .where(sql`${table.closedAt} is null and ${table.rule}->>'type' = 'calorie_cap_days'`),
     check("challenges_duration_days_range", sql`${table.durationDays} between 1 and 366`),
     check("challenges_window_order", sql`${table.endsAt} is null or ${table.endsAt} > ${table.startsAt}`),
   ],
@@ -230,6 +240,21 @@ export const challengeParticipants = pgTable(
   (table) => [
     primaryKey({ columns: [table.challengeId, table.userId] }),
     index("challenge_participants_user_idx").on(table.userId),
+    // The ranking order, as ascending keys (the same order as rankingKey in leaderboard.ts): the
+    // top of a board and "how many are ahead of me" are index range scans, never a sort of
+    // every participant. The migration adds INCLUDE (completed_at, current), which drizzle cannot
+    // express, so that counting is an index-only scan.
+    index("challenge_participants_rank_idx").on(
+      table.challengeId,
+      sql`coalesce(${table.completedAt}, 'infinity'::timestamptz)`,
+      sql`(-${table.current})`,
+      table.joinedAt,
+      table.userId,
+    ),
+    // Frozen ranks of closed challenges, and where a chunked closing left off (max final_rank).
+    index("challenge_participants_final_rank_idx")
+      .on(table.challengeId, table.finalRank)
+      .where(sql`${table.finalRank} is not null`),
   ],
 );
 
@@ -265,4 +290,17 @@ export const writeQuota = pgTable("write_quota", {
     .references(() => users.id, { onDelete: "cascade" }),
   windowStart: timestamp("window_start", { withTimezone: true, mode: "date" }).notNull(),
   count: integer("count").notNull(),
+});
+
+/**
+ * Where a chunked background job left off (src/services/scheduled.ts): the last participation
+ * (challenge, user) it handled, so the next chunk, or the next Cron invocation, resumes after it;
+ * `userId` null when the job is at the start of `challengeId`. Each chunk moves its cursor in the
+ * same transaction as its work.
+ */
+export const jobCursors = pgTable("job_cursors", {
+  job: text("job").primaryKey(),
+  challengeId: uuid("challenge_id").notNull(),
+  userId: uuid("user_id"),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });

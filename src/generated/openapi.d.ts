@@ -178,7 +178,7 @@ export interface paths {
         };
         /**
          * Export everything stored about the user
-         * @description A JSON download (`Content-Disposition: attachment`).
+         * @description A JSON download (`Content-Disposition: attachment`), streamed whatever its size: logs in creation order, the other lists by the time they began. The status is sent first; if reading fails midway the body ends with a line starting with `!` (not JSON), so a document that does not parse is incomplete: export again.
          */
         get: operations["exportMe"];
         put?: never;

@@ -21,12 +21,12 @@ import {
 import {
   dropLeaderboard,
   publishProgress,
-  rankingQuery,
   readLeaderboard,
   removeFromLeaderboards,
   updateLeaderboards,
 } from "./leaderboard";
 import type { WriteEvent } from "./logs";
+import { myRankQuery, topQuery } from "./ranking";
 import { asUserWrite, guardedWrite } from "./writes";
 
 export type Rule =
@@ -412,20 +412,23 @@ export async function getProgress(services: Services, auth: AuthContext, id: str
 
 /**
  * Warm: one Redis round trip (the board, the caller's rank and the session's revocation mark).
- * Cold, ended or Redis down: one database round trip for the challenge and its ranking.
+ * Cold, ended or Redis down: one database round trip for the challenge, its top and the caller's
+ * rank (index range scans, ranking.ts), whatever the number of players.
  */
 export async function getLeaderboard(services: Services, auth: AuthContext, id: string, limit: number) {
   const { db } = services;
   assertId(id);
   return readLeaderboard(services, auth, id, limit, async () => {
-    const [[challenge], ranking] = await guarded(db, auth.sessionId, [
+    const [[challenge], top, mine] = await guarded(db, auth.sessionId, [
       db
-        .select({ closed: sql<boolean>`${challenges.closedAt} is not null` })
+        // Ended: the Cron is about to freeze it; a board rebuilt now would outlive the closing.
+        .select({ closed: sql<boolean>`${challenges.closedAt} is not null or ${challenges.endsAt} <= now()` })
         .from(challenges)
         .where(eq(challenges.id, id)),
-      rankingQuery(db, id),
+      topQuery(db, id, limit),
+      myRankQuery(db, id, auth.userId),
     ]);
     if (!challenge) throw notFound();
-    return { closed: challenge.closed, rows: ranking.rows };
+    return { closed: challenge.closed, top: top.rows, mine: mine.rows[0] };
   });
 }

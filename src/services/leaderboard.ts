@@ -1,15 +1,27 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
+import { rebuildBoard } from "./leaderboard-rebuild";
+import {
+  boardKeys,
+  knownBoards,
+  leaderboardScore,
+  namesKey,
+  nextKeys,
+  rebuildLockKey,
+  remember,
+  type StoredEntry,
+  staleBoards,
+} from "./leaderboard-store";
 import type { WriteEvent } from "./logs";
+import type { RankedRow } from "./ranking";
 import { isRevocationPending, revokedSessionKey } from "./revocation";
 
 /**
  * Challenge leaderboards: an Upstash sorted set per challenge (member = user id, ascending score =
  * rank) plus a hash of the entries, updated after each write that moves progress. PostgreSQL stays
- * the source of truth: when Redis is down or the set is missing, the board is computed from the
- * database and the set rebuilt after the response.
+ * the source of truth: when Redis is down or the set is missing, the top of the board and the
+ * caller's rank are read from the database (by index, ranking.ts) and the set is rebuilt after the
+ * response, in bounded pages, into separate keys that replace the board at once when complete.
  *
  * Ranking: completed first, earlier completion first; then higher `current`; then earlier join; the
  * database breaks remaining ties by user id, as Redis does for equal scores. Redis keeps completion
@@ -21,26 +33,6 @@ export type LeaderboardEntry = {
   current: number;
   completedAt: string | null;
 };
-
-type StoredEntry = { current: number; completedAt: string | null; joinedAt: string };
-
-const EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
-const SET_TTL_SECONDS = 600;
-const key = (challengeId: string) => `lb:${challengeId}`;
-const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
-const namesKey = (challengeId: string) => `lb:${challengeId}:names`;
-const boardKeys = (challengeId: string) => [key(challengeId), entriesKey(challengeId), namesKey(challengeId)];
-
-/**
- * Ascending score that orders as the ranking does, in exact integers below 2^53: completed players
- * by completion time (ms since 2025, < 2^41); the others above them, by `current` (≤ 1000, the
- * largest target a rule allows) then join time (ms since 2025, < 2^41, i.e. until 2094).
- */
-export function leaderboardScore(entry: Pick<StoredEntry, "current" | "completedAt" | "joinedAt">): number {
-  const since = (iso: string) => Math.min(Math.max(0, Date.parse(iso) - EPOCH_MS), 2 ** 41 - 1);
-  if (entry.completedAt) return since(entry.completedAt);
-  return 2 ** 52 - Math.min(entry.current, 1000) * 2 ** 41 + since(entry.joinedAt);
-}
 
 // Built from table constructors and HMGET only: the in-memory Redis of the local stack (fengari Lua)
 // cannot assign into a table, and has table.unpack where Redis's Lua 5.1 has unpack.
@@ -62,7 +54,16 @@ return {ids, entries, names, rank or -1, mine}`;
 
 // Only touches boards that exist: a partial set would rank a handful of players as if alone. A
 // player the board does not know by name (ARGV[4] empty) makes it drop the board for a rebuild.
+// A board being rebuilt (KEYS[4..6]) gets the change too, so the rebuild cannot lose it; there, a
+// player not loaded yet is left to the rebuild (which reads them from the database).
 const UPSERT = `
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], ARGV[1], ARGV[4]) end
+  if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
+    redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+    redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])
+  end
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
@@ -74,9 +75,11 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 1`;
 
 const REMOVE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
+for i = 0, 1 do
+  redis.call('ZREM', KEYS[1 + 3 * i], ARGV[1])
+  redis.call('HDEL', KEYS[2 + 3 * i], ARGV[1])
+  redis.call('HDEL', KEYS[3 + 3 * i], ARGV[1])
+end
 return 1`;
 
 type Board = { items: LeaderboardEntry[]; me: Omit<LeaderboardEntry, "user"> | null };
@@ -121,76 +124,24 @@ async function fromRedis(services: Services, auth: AuthContext, challengeId: str
 
 const pick = (entry: StoredEntry) => ({ current: entry.current, completedAt: entry.completedAt });
 
-type RankedRow = {
-  user_id: string;
-  display_name: string;
-  current: number;
-  completed_at: string | null;
-  joined_at: string;
-  rank: number;
-};
-
-/** The whole ranking from PostgreSQL; ended challenges keep their frozen final ranks. */
-export const rankingQuery = (db: Database, challengeId: string) =>
-  db.execute<RankedRow>(sql`
-    select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
-           iso_utc(p.joined_at) as joined_at,
-           coalesce(p.final_rank, row_number() over (
-             order by p.completed_at asc nulls last, p.current desc, p.joined_at asc, p.user_id asc))::int as rank
-    from challenge_participants p join users u on u.id = p.user_id
-    where p.challenge_id = ${challengeId}
-    order by rank`);
-
-function boardFromRows(rows: RankedRow[], userId: string, limit: number): Board {
-  const toEntry = (row: RankedRow) => ({
+/** A board from the database's top rows and the caller's own row (ranking.ts). */
+function boardFromRows(top: RankedRow[], mine: Omit<RankedRow, "display_name"> | undefined): Board {
+  const toEntry = (row: Omit<RankedRow, "display_name">) => ({
     rank: row.rank,
     current: row.current,
     completedAt: row.completed_at,
   });
-  const mine = rows.find((row) => row.user_id === userId);
   return {
-    items: rows
-      .slice(0, limit)
-      .map((row) => ({ ...toEntry(row), user: { id: row.user_id, displayName: row.display_name } })),
+    items: top.map((row) => ({ ...toEntry(row), user: { id: row.user_id, displayName: row.display_name } })),
     me: mine ? toEntry(mine) : null,
   };
 }
 
-/**
- * What this isolate knows of the boards in Redis. `known`: boards it has read or built, so a read of
- * any other asks PostgreSQL at the same time as Redis (a first read in one round trip, not two).
- * `stale`: boards a write could not update while Redis failed; they are rebuilt from PostgreSQL
- * before Redis is trusted with them again. Both are hints for speed and freshness; PostgreSQL stays
- * the source of truth, and boards expire anyway.
- */
-const knownBoards = new Set<string>();
-const staleBoards = new Set<string>();
-const HINTS_MAX = 10_000;
-const remember = (set: Set<string>, id: string) => {
-  if (set.size >= HINTS_MAX) set.clear();
-  set.add(id);
-};
-
-function rebuild(services: Services, challengeId: string, rows: RankedRow[]) {
+function rebuild(services: Services, challengeId: string) {
   services.defer(
-    services.cache.attempt(async (redis) => {
-      const tx = redis.multi();
-      tx.del(...boardKeys(challengeId));
-      for (const row of rows) {
-        const entry: StoredEntry = {
-          current: row.current,
-          completedAt: row.completed_at,
-          joinedAt: row.joined_at,
-        };
-        tx.zadd(key(challengeId), { score: leaderboardScore(entry), member: row.user_id });
-        tx.hset(entriesKey(challengeId), { [row.user_id]: JSON.stringify(entry) });
-        tx.hset(namesKey(challengeId), { [row.user_id]: row.display_name });
-      }
-      for (const boardKey of boardKeys(challengeId)) tx.expire(boardKey, SET_TTL_SECONDS);
-      await tx.exec();
-      staleBoards.delete(challengeId);
-      remember(knownBoards, challengeId);
-    }, undefined),
+    rebuildBoard(services, challengeId).catch((err) =>
+      services.logger.warn("leaderboard rebuild failed", { challengeId, err }),
+    ),
   );
 }
 
@@ -203,7 +154,11 @@ export async function readLeaderboard(
   auth: AuthContext,
   challengeId: string,
   limit: number,
-  load: () => Promise<{ closed: boolean; rows: RankedRow[] }>,
+  load: () => Promise<{
+    closed: boolean;
+    top: RankedRow[];
+    mine: Omit<RankedRow, "display_name"> | undefined;
+  }>,
 ): Promise<Board> {
   const stale = staleBoards.has(challengeId);
   const speculative = stale || !knownBoards.has(challengeId) ? load() : undefined;
@@ -215,15 +170,16 @@ export async function readLeaderboard(
       return cached;
     }
   }
-  const { closed, rows } = await (speculative ?? load());
-  if (!closed) rebuild(services, challengeId, rows);
-  return boardFromRows(rows, auth.userId, limit);
+  const { closed, top, mine } = await (speculative ?? load());
+  if (!closed) rebuild(services, challengeId);
+  return boardFromRows(top, mine);
 }
 
 /** Forgets a board (its challenge was deleted or closed). */
 export function dropLeaderboard(services: Pick<Services, "cache" | "defer">, challengeId: string) {
   knownBoards.delete(challengeId);
-  services.defer(services.cache.attempt((redis) => redis.del(...boardKeys(challengeId)), 0));
+  const keys = [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)];
+  services.defer(services.cache.attempt((redis) => redis.del(...keys), 0));
 }
 
 export type ProgressChange = {
@@ -252,12 +208,11 @@ export function updateLeaderboards(services: Pick<Services, "cache" | "defer">, 
             completedAt: change.completedAt,
             joinedAt: change.joinedAt,
           };
-          pipeline.eval(UPSERT, boardKeys(change.challengeId), [
-            change.userId,
-            leaderboardScore(entry),
-            JSON.stringify(entry),
-            change.displayName ?? "",
-          ]);
+          pipeline.eval(
+            UPSERT,
+            [...boardKeys(change.challengeId), ...nextKeys(change.challengeId)],
+            [change.userId, leaderboardScore(entry), JSON.stringify(entry), change.displayName ?? ""],
+          );
         }
         await pipeline.exec();
         return true;
@@ -269,7 +224,9 @@ export function updateLeaderboards(services: Pick<Services, "cache" | "defer">, 
 }
 
 const RENAME = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+for k = 1, #KEYS do
+  if redis.call('HEXISTS', KEYS[k], ARGV[1]) == 1 then redis.call('HSET', KEYS[k], ARGV[1], ARGV[2]) end
+end
 return 1`;
 
 /** Moves the user on the boards of the challenges a write's events name (after the response). */
@@ -307,7 +264,9 @@ export function renameOnLeaderboards(
   services.defer(
     services.cache.attempt(async (redis) => {
       const pipeline = redis.pipeline();
-      for (const id of challengeIds) pipeline.eval(RENAME, [namesKey(id)], [userId, displayName]);
+      for (const id of challengeIds) {
+        pipeline.eval(RENAME, [namesKey(id), `${namesKey(id)}:next`], [userId, displayName]);
+      }
       await pipeline.exec();
     }, undefined),
   );
@@ -319,7 +278,7 @@ export function removeFromLeaderboards(services: Services, userId: string, chall
   services.defer(
     services.cache.attempt(async (redis) => {
       const pipeline = redis.pipeline();
-      for (const id of challengeIds) pipeline.eval(REMOVE, boardKeys(id), [userId]);
+      for (const id of challengeIds) pipeline.eval(REMOVE, [...boardKeys(id), ...nextKeys(id)], [userId]);
       await pipeline.exec();
     }, undefined),
   );

@@ -1,72 +1,145 @@
 import { sql } from "drizzle-orm";
-import type { Services } from "../types";
-import { dropLeaderboard, publishProgress } from "./leaderboard";
-import type { WriteEvent } from "./logs";
-import { invalidateUserCaches } from "./user-cache";
+import { isDatabaseUnavailable } from "../db/client";
+import { type Chunk, closeEndedChallenges, type JobServices, refreshCalorieCaps } from "./challenge-jobs";
 
+/**
+ * The hourly Cron Trigger's work, in bounded chunks. Neon cancels and rolls back a statement whose
+ * client gives up (DB_TIMEOUT_MS), so no statement may grow with the data: each chunk is one
+ * atomic round trip over at most a few thousand rows, found by index (keyset, never OFFSET), and it
+ * commits on its own, leaving a consistent state. Hence the job is safe to stop anywhere (a timeout,
+ * a crash, the invocation's end) and to run twice or concurrently (every chunk is idempotent or
+ * serialised by a row lock); what an invocation leaves undone, the next one continues.
+ */
+export type JobLimits = {
+  /** Wall time after which no new chunk starts (a chunk already running finishes). */
+  budgetMs: number;
+  /** Chunks per invocation (each is one database request; Workers count subrequests). */
+  maxChunks: number;
+  /** Participations one chunk recomputes (challenge_progress() each, and awards for completions). */
+  refreshUsers: number;
+  /** Final ranks one chunk freezes. */
+  rankRows: number;
+  /** Rows one purge chunk deletes (sessions also take their refresh tokens with them). */
+  purgeRows: number;
+};
+
+export const JOB_LIMITS: JobLimits = {
+  budgetMs: 60_000,
+  maxChunks: 1_000,
+  refreshUsers: 500,
+  rankRows: 5_000,
+  purgeRows: 2_000,
+};
+
+/** Per task: rows handled, chunks run, the slowest chunk (one database round trip), done or not. */
+export type TaskReport = { items: number; chunks: number; longestChunkMs: number; done: boolean };
 export type ScheduledReport = {
-  refreshedUsers: number;
-  closedChallenges: number;
-  purgedSessions: number;
-  purgedIdempotencyKeys: number;
-  purgedWriteEvents: number;
+  refreshedUsers: TaskReport;
+  closing: TaskReport & { closedChallenges: string[] };
+  purgedSessions: TaskReport;
+  purgedIdempotencyKeys: TaskReport;
+  purgedWriteEvents: TaskReport;
+  /** True when nothing due was left for the next invocation. */
+  complete: boolean;
+  chunks: number;
+  elapsedMs: number;
 };
 
 /** How long an ended (expired or revoked) session is kept before it is purged. */
 const SESSION_GRACE = sql`interval '1 day'`;
 
-/**
- * The Cron Trigger's work, in one atomic round trip, safe to run twice (a second run finds nothing
- * left to do):
- * 1. recompute participations whose progress moves with time alone: calorie caps (a day counts
- *    once finished) and challenges that have ended but are not closed yet (their last day counts);
- * 2. close ended challenges, freezing final ranks;
- * 3. purge ended sessions, expired idempotency keys and old write events.
- */
-export async function runScheduledJobs(services: Pick<Services, "db" | "cache" | "defer" | "logger">) {
+/** A purge: deletes at most `limit` rows that `where` selects (by an index), a chunk at a time. */
+function purge(
+  services: JobServices,
+  limits: JobLimits,
+  table: string,
+  key: string,
+  where: ReturnType<typeof sql>,
+) {
   const { db } = services;
-  const [refreshed, closed, sessions, keys, events] = await db.batch([
-    db.execute<{ user_id: string; event: WriteEvent | null }>(sql`
-      with due as (
-        select distinct p.user_id from challenge_participants p join challenges c on c.id = p.challenge_id
-        where c.closed_at is null and p.completed_at is null
-          and (c.rule->>'type' = 'calorie_cap_days' or c.ends_at <= now())
-      )
-      select due.user_id, e.event
-      from due left join lateral apply_log_write(due.user_id, gen_random_uuid()) as e(event) on true`),
-    db.execute<{ id: string }>(sql`
-      with ended as (
-        select id from challenges where ends_at <= now() and closed_at is null for update
-      ), ranked as (
-        select p.challenge_id, p.user_id,
-               row_number() over (partition by p.challenge_id
-                 order by p.completed_at asc nulls last, p.current desc, p.joined_at asc, p.user_id asc) as final_rank
-        from challenge_participants p join ended e on e.id = p.challenge_id
-      ), frozen as (
-        update challenge_participants p set final_rank = ranked.final_rank
-        from ranked where p.challenge_id = ranked.challenge_id and p.user_id = ranked.user_id
-        returning 1
-      )
-      update challenges c set closed_at = now(), updated_at = now()
-      from ended where c.id = ended.id
-      returning c.id`),
-    db.execute(sql`
-      delete from sessions where expires_at < now() - ${SESSION_GRACE} or revoked_at < now() - ${SESSION_GRACE}`),
-    db.execute(sql`delete from idempotency_keys where expires_at <= now()`),
-    db.execute(sql`delete from write_events where created_at < now() - interval '24 hours'`),
-  ]);
-  // What moved outside any user's request must reach the caches and boards too.
-  const changed = refreshed.rows.filter((row) => row.event !== null);
-  invalidateUserCaches(services, [...new Set(changed.map((row) => row.user_id))]);
-  for (const { user_id: userId, event } of changed) if (event) publishProgress(services, userId, [event]);
-  for (const row of closed.rows) dropLeaderboard(services, row.id);
+  return async (): Promise<Chunk> => {
+    const result = await db.execute(sql`
+      delete from ${sql.identifier(table)}
+      where (${sql.raw(key)}) in (select ${sql.raw(key)} from ${sql.identifier(table)} where ${where} limit ${limits.purgeRows})`);
+    const items = result.rowCount ?? 0;
+    return { items, done: items < limits.purgeRows };
+  };
+}
+
+export async function runScheduledJobs(services: JobServices, overrides: Partial<JobLimits> = {}) {
+  const limits = { ...JOB_LIMITS, ...overrides };
+  const started = Date.now();
+  const closedChallenges: string[] = [];
+  const tasks = {
+    refreshedUsers: refreshCalorieCaps(services, limits),
+    closing: closeEndedChallenges(services, limits, closedChallenges),
+    purgedSessions: chain(
+      purge(services, limits, "sessions", "id", sql`expires_at < now() - ${SESSION_GRACE}`),
+      purge(services, limits, "sessions", "id", sql`revoked_at < now() - ${SESSION_GRACE}`),
+    ),
+    purgedIdempotencyKeys: purge(
+      services,
+      limits,
+      "idempotency_keys",
+      "user_id, key",
+      sql`expires_at <= now()`,
+    ),
+    purgedWriteEvents: purge(
+      services,
+      limits,
+      "write_events",
+      "write_id, seq",
+      sql`created_at < now() - interval '24 hours'`,
+    ),
+  };
+  type Name = keyof typeof tasks;
+  const reports = Object.fromEntries(
+    Object.keys(tasks).map((name) => [name, { items: 0, chunks: 0, longestChunkMs: 0, done: false }]),
+  ) as Record<Name, TaskReport>;
+  let chunks = 0;
+  const outOfBudget = () => chunks >= limits.maxChunks || Date.now() - started >= limits.budgetMs;
+  // Round robin, one chunk per task per turn: a long backlog in one task never starves the others.
+  let pending = Object.keys(tasks) as Name[];
+  try {
+    while (pending.length > 0 && !outOfBudget()) {
+      for (const name of pending) {
+        if (outOfBudget()) break;
+        const chunkStarted = Date.now();
+        const chunk = await tasks[name]();
+        const report = reports[name];
+        report.longestChunkMs = Math.max(report.longestChunkMs, Date.now() - chunkStarted);
+        chunks += 1;
+        report.chunks += 1;
+        report.items += chunk.items;
+        report.done = chunk.done;
+      }
+      pending = pending.filter((name) => !reports[name].done);
+    }
+  } catch (err) {
+    // What committed stays; the next invocation resumes from the cursors. A bug is still a bug.
+    if (!isDatabaseUnavailable(err)) throw err;
+    services.logger.warn("scheduled jobs stopped: database unavailable", { err });
+  }
   const report: ScheduledReport = {
-    refreshedUsers: new Set(refreshed.rows.map((row) => row.user_id)).size,
-    closedChallenges: closed.rows.length,
-    purgedSessions: sessions.rowCount ?? 0,
-    purgedIdempotencyKeys: keys.rowCount ?? 0,
-    purgedWriteEvents: events.rowCount ?? 0,
+    ...reports,
+    closing: { ...reports.closing, closedChallenges },
+    complete: pending.length === 0,
+    chunks,
+    elapsedMs: Date.now() - started,
   };
   services.logger.info("scheduled jobs done", report);
   return report;
+}
+
+/** Runs `first` until it is done, then `second`: one task of two sources (an empty `first` costs no turn). */
+function chain(first: () => Promise<Chunk>, second: () => Promise<Chunk>) {
+  let firstDone = false;
+  return async (): Promise<Chunk> => {
+    if (!firstDone) {
+      const chunk = await first();
+      firstDone = chunk.done;
+      if (chunk.items > 0 || !chunk.done) return { items: chunk.items, done: false };
+    }
+    return second();
+  };
 }

@@ -1,13 +1,12 @@
-import { asc, eq, sql } from "drizzle-orm";
-import { challengeParticipants, challenges, mealLogs, sessions, userBadges, users } from "../db/schema";
+import { eq, sql } from "drizzle-orm";
+import { challengeParticipants, users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { canonicalTimeZone } from "../lib/time-zone";
 import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
-import { type Log, logJson } from "./logs";
 import { countAttempt, refusedAttempt, storedHashIs, withPasswordOf } from "./password-check";
-import { presentLogs, purgeUserPhotos } from "./photos";
+import { purgeUserPhotos } from "./photos";
 import { markSessionsRevoked } from "./revocation";
 import { asUserWrite, guardedWrite } from "./writes";
 
@@ -159,88 +158,4 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
   defer(markSessionsRevoked(cache, deleted.sessions));
   removeFromLeaderboards(services, auth.userId, deleted.joined);
   purgeUserPhotos(services, auth.userId);
-}
-
-export type AccountExport = {
-  exportedAt: string;
-  profile: User;
-  sessions: {
-    id: string;
-    createdAt: string;
-    expiresAt: string;
-    revokedAt: string | null;
-    current: boolean;
-  }[];
-  logs: Log[];
-  challengesJoined: {
-    challengeId: string;
-    title: string;
-    joinedAt: string;
-    windowStart: string;
-    windowEnd: string | null;
-    current: number;
-    completedAt: string | null;
-    finalRank: number | null;
-  }[];
-  challengesCreated: { id: string; title: string; createdAt: string }[];
-  badges: { code: string; earnedAt: string }[];
-};
-
-/** Everything stored about the user, as JSON (the right of access). Secrets and token hashes excepted. */
-export async function exportMe(services: Services, auth: AuthContext): Promise<AccountExport> {
-  const { db } = services;
-  const iso = (column: unknown) => sql<string>`iso_utc(${column})`;
-  const [[row], sessionRows, logRows, joined, created, earned] = await guarded(db, auth.sessionId, [
-    db.select().from(users).where(eq(users.id, auth.userId)),
-    db.select().from(sessions).where(eq(sessions.userId, auth.userId)).orderBy(sessions.createdAt),
-    db
-      .select({ log: logJson })
-      .from(mealLogs)
-      .where(eq(mealLogs.userId, auth.userId))
-      .orderBy(asc(mealLogs.eatenAt), asc(mealLogs.id)),
-    db
-      .select({
-        challengeId: challengeParticipants.challengeId,
-        title: challenges.title,
-        joinedAt: iso(challengeParticipants.joinedAt),
-        windowStart: challengeParticipants.windowStart,
-        windowEnd: challengeParticipants.windowEnd,
-        current: challengeParticipants.current,
-        completedAt: sql<string | null>`iso_utc(${challengeParticipants.completedAt})`,
-        finalRank: challengeParticipants.finalRank,
-      })
-      .from(challengeParticipants)
-      .innerJoin(challenges, eq(challenges.id, challengeParticipants.challengeId))
-      .where(eq(challengeParticipants.userId, auth.userId))
-      .orderBy(asc(challengeParticipants.joinedAt)),
-    db
-      .select({ id: challenges.id, title: challenges.title, createdAt: iso(challenges.createdAt) })
-      .from(challenges)
-      .where(eq(challenges.createdBy, auth.userId))
-      .orderBy(asc(challenges.createdAt)),
-    db
-      .select({ code: userBadges.badgeCode, earnedAt: iso(userBadges.earnedAt) })
-      .from(userBadges)
-      .where(eq(userBadges.userId, auth.userId))
-      .orderBy(asc(userBadges.earnedAt)),
-  ]);
-  if (!row) throw notFound();
-  return {
-    exportedAt: new Date().toISOString(),
-    profile: toUser(row),
-    sessions: sessionRows.map((session) => ({
-      id: session.id,
-      createdAt: session.createdAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      revokedAt: session.revokedAt?.toISOString() ?? null,
-      current: session.id === auth.sessionId,
-    })),
-    logs: await presentLogs(
-      services,
-      logRows.map((entry) => entry.log),
-    ),
-    challengesJoined: joined,
-    challengesCreated: created,
-    badges: earned,
-  };
 }

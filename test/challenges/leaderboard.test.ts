@@ -172,7 +172,7 @@ describe("leaderboard", () => {
     expect(boardOrder(await leaderboardOf(x.accessToken, challenge.id))).toEqual(expected);
   });
 
-  // BUG (src/services/leaderboard.ts leaderboardScore): the Redis score keeps the join time in whole
+  // BUG (src/services/leaderboard-store.ts leaderboardScore): the Redis score keeps the join time in whole
   // seconds, so players who tie on `current` and joined within the same second get equal scores and
   // Redis orders them by user id (signup order), while the database (and API.md) orders them by join
   // time. Only the board served from Redis is wrong; the in-memory Redis of the embedded stack never

@@ -1,9 +1,12 @@
-import type { RouteHandler } from "@hono/zod-openapi";
+import type { RouteHandler, z } from "@hono/zod-openapi";
+import type { TypedResponse } from "hono";
 import { clearAuthCookies } from "../../lib/cookies";
+import * as accountExport from "../../services/export";
 import * as profile from "../../services/profile";
 import * as users from "../../services/users";
 import type { AppEnv } from "../../types";
 import type {
+  AccountExportSchema,
   deleteMe,
   exportMe,
   getMe,
@@ -25,11 +28,16 @@ export const deleteMeHandler: RouteHandler<typeof deleteMe, AppEnv> = async (c) 
   return c.body(null, 204);
 };
 
-export const exportMeHandler: RouteHandler<typeof exportMe, AppEnv> = async (c) => {
-  c.header("Content-Disposition", 'attachment; filename="sikdan-export.json"');
-  c.header("Cache-Control", "no-store");
-  return c.json(await users.exportMe(c.var, c.var.auth), 200);
-};
+/**
+ * Streamed (services/export.ts): the bytes are one AccountExport JSON document of any size, which
+ * the cast tells the typed client (`await res.json()` is typed as the schema says).
+ */
+export const exportMeHandler: RouteHandler<typeof exportMe, AppEnv> = async (c) =>
+  c.body(await accountExport.exportMe(c.var, c.var.auth), 200, {
+    "Content-Type": "application/json",
+    "Content-Disposition": 'attachment; filename="sikdan-export.json"',
+    "Cache-Control": "no-store",
+  }) as unknown as TypedResponse<z.infer<typeof AccountExportSchema>, 200, "json">;
 
 export const getStatsHandler: RouteHandler<typeof getStats, AppEnv> = async (c) =>
   c.json(await profile.getStats(c.var, c.var.auth), 200);

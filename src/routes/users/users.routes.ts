@@ -112,7 +112,10 @@ export const exportMe = createRoute({
   operationId: "exportMe",
   tags,
   summary: "Export everything stored about the user",
-  description: "A JSON download (`Content-Disposition: attachment`).",
+  description:
+    "A JSON download (`Content-Disposition: attachment`), streamed whatever its size: logs in creation order, the other lists by the time they began. The status " +
+    "is sent first; if reading fails midway the body ends with a line starting with `!` (not JSON), so a " +
+    "document that does not parse is incomplete: export again.",
   security: authenticated,
   responses: {
     200: json(AccountExportSchema, "The export", "Content-Disposition"),

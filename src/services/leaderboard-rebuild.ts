@@ -1,0 +1,106 @@
+import type { Services } from "../types";
+import {
+  boardKeys,
+  knownBoards,
+  leaderboardScore,
+  nextKeys,
+  rebuildLockKey,
+  remember,
+  SET_TTL_SECONDS,
+  type StoredEntry,
+  staleBoards,
+} from "./leaderboard-store";
+import { type ParticipantRow, participantsPage, REBUILD_PAGE_ROWS } from "./ranking";
+
+// One page of a rebuild: adds the players the board being built does not have yet (a player it
+// has was written there by a newer UPSERT). ARGV: TTL, then (id, score, entry, name) per player.
+const LOAD_PAGE = `
+local loaded = 0
+for i = 2, #ARGV, 4 do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
+    redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3])
+    loaded = loaded + 1
+  end
+end
+for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+return loaded`;
+
+// Replaces the live board with the one built (KEYS[4..6]) at once, if this rebuild still holds
+// the lock (KEYS[7] = ARGV[1]): a dropped board (closed, deleted) is not brought back.
+const SWAP = `
+if redis.call('GET', KEYS[7]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  for k = 1, 3 do
+    redis.call('DEL', KEYS[k])
+    if redis.call('EXISTS', KEYS[k + 3]) == 1 then redis.call('RENAME', KEYS[k + 3], KEYS[k]) end
+    redis.call('EXPIRE', KEYS[k], ARGV[2])
+  end
+end
+redis.call('DEL', KEYS[7])
+return 1`;
+
+/** How long a rebuild may take before another may start (its unfinished keys expire with it). */
+const REBUILD_LOCK_MS = 60_000;
+
+const storedEntry = (row: ParticipantRow): StoredEntry => ({
+  current: row.current,
+  completedAt: row.completed_at,
+  joinedAt: row.joined_at,
+});
+
+/**
+ * Rebuilds a board from PostgreSQL, a page at a time (one database request and one Upstash
+ * request per REBUILD_PAGE_ROWS players: each far below Neon's 10 MiB response and Upstash's
+ * 10 MB request), into `next` keys that replace the live board when complete. One rebuild per
+ * board at a time (a lock that expires, so a rebuild cut short is retried by a later read).
+ * Returns the number of players loaded, or undefined when another rebuild holds the lock or
+ * Redis or the database failed (the board is then simply missing: reads use the database).
+ */
+export async function rebuildBoard(
+  services: Pick<Services, "db" | "cache">,
+  challengeId: string,
+): Promise<number | undefined> {
+  const { db, cache } = services;
+  const token = crypto.randomUUID();
+  const locked = await cache.attempt(async (redis) => {
+    const acquired = await redis.set(rebuildLockKey(challengeId), token, { nx: true, px: REBUILD_LOCK_MS });
+    if (acquired !== "OK") return false;
+    await redis.del(...nextKeys(challengeId));
+    return true;
+  }, false);
+  if (!locked) return undefined;
+  let after: string | null = null;
+  let loaded = 0;
+  for (;;) {
+    const { rows } = await participantsPage(db, challengeId, after);
+    if (rows.length === 0) break;
+    const args = [String(REBUILD_LOCK_MS)];
+    for (const row of rows) {
+      const entry = storedEntry(row);
+      args.push(row.user_id, String(leaderboardScore(entry)), JSON.stringify(entry), row.display_name);
+    }
+    const written = await cache.attempt(
+      (redis) => redis.eval(LOAD_PAGE, nextKeys(challengeId), args).then(() => true),
+      false,
+    );
+    if (!written) return undefined;
+    loaded += rows.length;
+    after = rows.at(-1)?.user_id ?? null;
+    if (rows.length < REBUILD_PAGE_ROWS) break;
+  }
+  const swapped = await cache.attempt(
+    (redis) =>
+      redis.eval<string[], number>(
+        SWAP,
+        [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)],
+        [token, String(SET_TTL_SECONDS)],
+      ),
+    0,
+  );
+  if (swapped !== 1) return undefined;
+  staleBoards.delete(challengeId);
+  remember(knownBoards, challengeId);
+  return loaded;
+}

@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+
+/**
+ * A challenge's ranking in PostgreSQL, the source of truth of every board. Ranking: completed
+ * first, earlier completion first; then higher `current`; then earlier join; then user id. As
+ * ascending keys, that is exactly the index challenge_participants_rank_idx (drizzle/0009), so the
+ * top of a board and "how many are ahead of me" are index range scans: no statement reads or sorts
+ * a whole 100,000-player challenge, and no answer grows with it. Closed challenges keep the final
+ * ranks the Cron froze (scheduled.ts), which follow the same order.
+ */
+const KEY_COLUMNS = (alias: string) => [
+  `coalesce(${alias}.completed_at, 'infinity'::timestamptz)`,
+  `(-${alias}.current)`,
+  `${alias}.joined_at`,
+  `${alias}.user_id`,
+];
+
+const keyRow = (alias: string) => `(${KEY_COLUMNS(alias).join(", ")})`;
+
+/** The ranking key of participant `p` as a row, to compare with another (an index range). */
+export const RANKING_KEY = sql.raw(keyRow("p"));
+
+/**
+ * The ranking order of participant `p`, for `order by` (a list: ordering by the row above would
+ * sort by one composite value, which no index serves).
+ */
+export const RANKING_ORDER = sql.raw(KEY_COLUMNS("p").join(", "));
+
+/** The key of participant `p` as columns k1..k4 (for a CTE that `rankedAfter` compares with). */
+export const RANKING_KEY_COLUMNS = sql.raw(
+  KEY_COLUMNS("p")
+    .map((column, i) => `${column} as k${i + 1}`)
+    .join(", "),
+);
+
+/** `p` ranks after the participant in CTE `cte` (columns k1..k4); anywhere when `cte` is empty. */
+export const rankedAfter = (cte: string) =>
+  sql.raw(`${keyRow("p")} > (
+    coalesce((select k1 from ${cte}), '-infinity'::timestamptz), coalesce((select k2 from ${cte}), -2147483647),
+    coalesce((select k3 from ${cte}), '-infinity'::timestamptz),
+    coalesce((select k4 from ${cte}), '00000000-0000-0000-0000-000000000000'::uuid))`);
+
+export type RankedRow = {
+  user_id: string;
+  display_name: string;
+  current: number;
+  completed_at: string | null;
+  joined_at: string;
+  rank: number;
+};
+
+/**
+ * The top `limit` of a board, ranked: a frozen final rank where there is one, else the position
+ * (the same number while the Cron is still freezing ranks top first).
+ */
+export const topSql = (challengeId: string, limit: number) => sql`
+    select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
+           iso_utc(p.joined_at) as joined_at,
+           coalesce(p.final_rank, row_number() over (order by ${RANKING_ORDER}))::int as rank
+    from challenge_participants p join users u on u.id = p.user_id
+    where p.challenge_id = ${challengeId}
+    order by ${RANKING_ORDER}
+    limit ${limit}`;
+
+export const topQuery = (db: Database, challengeId: string, limit: number) =>
+  db.execute<RankedRow>(topSql(challengeId, limit));
+
+/** The caller's own entry: 1 + how many rank ahead (an index-only count), unless frozen. */
+export const myRankSql = (challengeId: string, userId: string) => sql`
+    select p.user_id, p.current, iso_utc(p.completed_at) as completed_at, iso_utc(p.joined_at) as joined_at,
+           coalesce(p.final_rank, 1 + (
+             select count(*) from challenge_participants q
+             where q.challenge_id = p.challenge_id and ${sql.raw(keyRow("q"))} < ${RANKING_KEY}
+           ))::int as rank
+    from challenge_participants p
+    where p.challenge_id = ${challengeId} and p.user_id = ${userId}`;
+
+export const myRankQuery = (db: Database, challengeId: string, userId: string) =>
+  db.execute<Omit<RankedRow, "display_name">>(myRankSql(challengeId, userId));
+
+export type ParticipantRow = Omit<RankedRow, "rank">;
+
+/** Rows a board rebuild may fetch per request (≈ 150 bytes each: far from Neon's 10 MiB). */
+export const REBUILD_PAGE_ROWS = 2_000;
+
+/** A page of a challenge's participants in user id order (primary key), after `afterUserId`. */
+export const participantsPage = (db: Database, challengeId: string, afterUserId: string | null) =>
+  db.execute<ParticipantRow>(sql`
+    select p.user_id, u.display_name, p.current, iso_utc(p.completed_at) as completed_at,
+           iso_utc(p.joined_at) as joined_at
+    from challenge_participants p join users u on u.id = p.user_id
+    where p.challenge_id = ${challengeId}
+      and p.user_id > coalesce(${afterUserId}::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+    order by p.user_id
+    limit ${REBUILD_PAGE_ROWS}`);
