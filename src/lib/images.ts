@@ -7,6 +7,8 @@
  * file behind the image's end, a segment running past the end) is refused: the parsers keep only
  * what they understood, and nothing after the image's own end.
  */
+import { concatBytes } from "./encoding";
+
 export type ImageType = "image/jpeg" | "image/png" | "image/webp";
 
 export const IMAGE_EXTENSIONS: Record<ImageType, string> = {
@@ -45,17 +47,6 @@ export function sanitizeImage(bytes: Uint8Array): { type: ImageType; bytes: Uint
   const clean =
     type === "image/jpeg" ? stripJpeg(bytes) : type === "image/png" ? stripPng(bytes) : stripWebp(bytes);
   return { type, bytes: clean };
-}
-
-/** Concatenates the kept parts of a file. */
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function fail(why: string): never {
@@ -98,7 +89,7 @@ function stripJpeg(bytes: Uint8Array): Uint8Array {
     if (marker === EOI) {
       if (scans === 0) fail("JPEG: no image data");
       kept.push(bytes.subarray(i, i + 2));
-      return join(kept); // whatever follows the image's end (a polyglot's second file) is dropped
+      return concatBytes(kept); // whatever follows the image's end (a polyglot's second file) is dropped
     }
     if (marker === SOI || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01)
       fail("JPEG: marker out of place");
@@ -176,7 +167,7 @@ function stripPng(bytes: Uint8Array): Uint8Array {
     i = end;
     if (type === "IEND") {
       if (kept.length < 3) fail("PNG: no image data");
-      return join(kept); // nothing after IEND
+      return concatBytes(kept); // nothing after IEND
     }
   }
   return fail("PNG: no IEND");
@@ -212,10 +203,10 @@ function stripWebp(bytes: Uint8Array): Uint8Array {
   }
   if (!image) fail("WebP: no image data");
   // A new RIFF header for what is kept; nothing after the RIFF's end.
-  const body = join(kept);
+  const body = concatBytes(kept);
   const header = new Uint8Array(12);
   header.set(bytes.subarray(0, 4));
   new DataView(header.buffer).setUint32(4, body.length + 4, true);
   header.set(bytes.subarray(8, 12), 8);
-  return join([header, body]);
+  return concatBytes([header, body]);
 }

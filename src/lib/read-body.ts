@@ -1,3 +1,4 @@
+import { concatBytes } from "./encoding";
 import { ApiError } from "./errors";
 
 const tooLarge = (maxBytes: number) =>
@@ -28,11 +29,5 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }

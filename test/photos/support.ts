@@ -1,3 +1,4 @@
+import { concatBytes } from "../../src/lib/encoding";
 import { call, callJson } from "../helpers/http";
 import type { Log } from "../logs/support";
 
@@ -70,14 +71,7 @@ export function webpChunks(bytes: Uint8Array) {
   return chunks;
 }
 
-export const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
+/** The byte strings one after the other. */
+export const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 export const ascii = (text: string) => new TextEncoder().encode(text);
