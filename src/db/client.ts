@@ -1,7 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import type { Config } from "../config";
-import * as schema from "./schema";
 
 /**
  * Points the Neon driver at the configured endpoint and bounds every query in time. `neonConfig` is
@@ -23,7 +22,9 @@ function configureNeon(config: Config) {
  */
 export function createDb(config: Config) {
   configureNeon(config);
-  return drizzle({ client: neon(config.databaseUrl), schema });
+  // No `schema`: every query is built with the query builder or `sql`, never the relational
+  // `db.query` API, and leaving it out keeps drizzle's relational layer out of the bundle.
+  return drizzle({ client: neon(config.databaseUrl) });
 }
 
 export type Database = ReturnType<typeof createDb>;

@@ -130,6 +130,9 @@ export const noContent = (description: string, ...names: HeaderName[]) => ({
   headers: headers(...names),
 });
 
+/** An operation's summary and description: kept by the document generator only (`<area>.prose.ts`). */
+export type OperationProse = { summary: string; description: string };
+
 /** `security` of a route that answers anyone. */
 export const publicRoute: Record<string, string[]>[] = [];
 

@@ -38,16 +38,12 @@ export const AuthResultSchema = z
 
 const RefreshTokenBodySchema = z.strictObject({ refreshToken: z.string().max(200).optional() });
 
-const cookieNote = "Sets the HttpOnly `access_token` and `refresh_token` cookies.";
-
 export const signup = createRoute({
   method: "post",
   path: "/v1/auth/signup",
   operationId: "signup",
   tags,
   security: publicRoute,
-  summary: "Create an account and sign in",
-  description: `${cookieNote} Time zone: the given one, else the edge's guess, else Asia/Seoul.`,
   request: {
     body: jsonBody(
       z.strictObject({
@@ -70,8 +66,6 @@ export const login = createRoute({
   operationId: "login",
   tags,
   security: publicRoute,
-  summary: "Sign in",
-  description: `${cookieNote} An unknown email and a wrong password get the same 401.`,
   request: { body: jsonBody(z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) })) },
   responses: {
     200: json(AuthResultSchema, "Signed in", "Set-Cookie"),
@@ -85,9 +79,6 @@ export const refresh = createRoute({
   operationId: "refresh",
   tags,
   security: publicRoute,
-  summary: "Exchange a refresh token for a new pair",
-  description:
-    "The refresh token comes from the body, else the `refresh_token` cookie. Each one works once: presenting a rotated token again more than 10 s after its rotation, or after its successor was used, ends the whole session (a stolen copy). Within those 10 s, while the successor is unused, it is a client racing itself (two tabs): 401, and the session is kept. A refused token clears the cookies. At most 10 refreshes per session per minute.",
   request: {
     body: jsonBody(RefreshTokenBodySchema, false),
   },
@@ -103,9 +94,6 @@ export const logout = createRoute({
   path: "/v1/auth/logout",
   operationId: "logout",
   tags,
-  summary: "End this session",
-  description:
-    "The session's refresh token and its access token stop working at once. Identified by the access token, else by the refresh token (body or cookie). Clears the cookies.",
   security: optionallyAuthenticated,
   request: {
     body: jsonBody(RefreshTokenBodySchema, false),
@@ -121,8 +109,6 @@ export const changePassword = createRoute({
   path: "/v1/auth/password",
   operationId: "changePassword",
   tags,
-  summary: "Change the password",
-  description: "Every other session of the user ends; this one stays signed in.",
   security: authenticated,
   request: {
     body: jsonBody(

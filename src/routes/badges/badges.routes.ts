@@ -17,8 +17,6 @@ export const listBadges = createRoute({
   path: "/v1/badges",
   operationId: "listBadges",
   tags: ["Badges"],
-  summary: "Every badge there is",
-  description: "`earned`/`earnedAt` are the caller's when signed in (false/null otherwise).",
   security: optionallyAuthenticated,
   responses: { 200: json(z.object({ items: z.array(BadgeSchema) }), "The catalog"), ...problems(401, 503) },
 });

@@ -2,6 +2,24 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { buildApp } from "../../app";
 import { responseHeaders } from "../../lib/openapi";
 import { routeDefinitions } from "../../lib/openapi-router";
+import { authProse } from "../auth/auth.prose";
+import { badgesProse } from "../badges/badges.prose";
+import { challengesProse } from "../challenges/challenges.prose";
+import { healthProse } from "../health/health.prose";
+import { logsProse } from "../logs/logs.prose";
+import { photosProse } from "../photos/photos.prose";
+import { usersProse } from "../users/users.prose";
+
+/** Each operation's summary and description, by operationId (not in the Worker's bundle). */
+const prose = {
+  ...healthProse,
+  ...authProse,
+  ...usersProse,
+  ...logsProse,
+  ...photosProse,
+  ...badgesProse,
+  ...challengesProse,
+};
 
 // Node and tests only (`npm run openapi:snapshot`, test/foundation/openapi.test.ts): the Worker
 // serves the committed public/openapi.json this writes, and never imports this module, so the
@@ -43,7 +61,12 @@ export function generateOpenApiDocument(app: object = buildApp()) {
   const registry = generator.openAPIRegistry;
   for (const [name, header] of Object.entries(responseHeaders))
     registry.registerComponent("headers", name, header);
-  for (const route of routeDefinitions(app)) registry.registerPath(route);
+  for (const route of routeDefinitions(app)) {
+    const text = route.operationId ? prose[route.operationId] : undefined;
+    if (!text)
+      throw new Error(`${route.method} ${route.path}: no prose (summary, description) for its operationId`);
+    registry.registerPath({ ...route, ...text });
+  }
   registry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -22,8 +22,6 @@ export const live = createRoute({
   path: "/health",
   operationId: "getLiveness",
   tags,
-  summary: "Liveness: the Worker answers (touches no dependency)",
-  description: "For a load balancer or uptime check that must not depend on the database.",
   security: publicRoute,
   responses: { 200: json(LiveSchema, "Alive") },
 });
@@ -33,9 +31,6 @@ export const ready = createRoute({
   path: "/health/ready",
   operationId: "getReadiness",
   tags,
-  summary: "Readiness: the database (and the cache, when configured) answer",
-  description:
-    "Answers within about 3 s either way. Redis is optional: a failing cache is reported, still ready.",
   security: publicRoute,
   responses: {
     200: json(ReadySchema, "Ready"),

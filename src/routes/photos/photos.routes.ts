@@ -25,9 +25,6 @@ export const putPhoto = createRoute({
   path: "/v1/logs/{id}/photo",
   operationId: "putLogPhoto",
   tags,
-  summary: "Upload the meal's photo",
-  description:
-    "The body is the image itself: JPEG, PNG or WebP, at most 5 MiB. Its type is judged from its bytes, never from `Content-Type`. EXIF (GPS position, camera serials), XMP and text metadata are removed before it is stored; the pixels are kept as they are. Replaces an earlier photo. Counts as a write (per-user write limit). Answers the log, whose `photoUrl` is a signed URL valid for at least an hour.",
   security: authenticated,
   request: { params: IdParamSchema, body: { required: true, content: images } },
   responses: {
@@ -43,8 +40,6 @@ export const getPhoto = createRoute({
   path: "/v1/logs/{id}/photo",
   operationId: "getLogPhoto",
   tags,
-  summary: "Go to the meal's photo",
-  description: "Redirects the owner to a freshly signed URL of the stored photo; 404 when the log has none.",
   security: authenticated,
   request: { params: IdParamSchema },
   responses: {
@@ -58,9 +53,6 @@ export const deletePhoto = createRoute({
   path: "/v1/logs/{id}/photo",
   operationId: "deleteLogPhoto",
   tags,
-  summary: "Remove the meal's photo",
-  description:
-    "The log's `photoUrl` becomes null; a stored image is deleted from storage after the change commits.",
   security: authenticated,
   request: { params: IdParamSchema },
   responses: { 204: noContent("Removed"), ...problems(400, 401, 404, 413, 415, 429, 503) },
@@ -83,9 +75,6 @@ export const servePhoto = createRoute({
   path: "/v1/photos/{key}",
   operationId: "getPhoto",
   tags,
-  summary: "A photo, by its signed URL",
-  description:
-    "What a log's `photoUrl` points at: no cookie or token needed (the URL is the permission), so an `<img>` on another origin shows it. An expired or tampered URL is 403 and never the image; a deleted photo is 404. `Cache-Control` lets the browser keep it until the URL expires.",
   security: publicRoute,
   request: { params: PhotoKeyParamSchema, query: SignatureQuerySchema },
   responses: {

@@ -24,8 +24,6 @@ export const getMe = createRoute({
   path: "/v1/users/me",
   operationId: "getMe",
   tags,
-  summary: "The signed-in user",
-  description: "The caller's account: email, display name, time zone, day start and goals.",
   security: authenticated,
   responses: { 200: json(UserSchema, "The user"), ...problems(401, 503) },
 });
@@ -45,8 +43,6 @@ export const patchMe = createRoute({
   path: "/v1/users/me",
   operationId: "updateMe",
   tags,
-  summary: "Change the profile",
-  description: "An unknown time zone is 400. Existing logs keep the day they were counted on.",
   security: authenticated,
   request: { body: jsonBody(ProfilePatchSchema) },
   responses: {
@@ -60,8 +56,6 @@ export const deleteMe = createRoute({
   path: "/v1/users/me",
   operationId: "deleteMe",
   tags,
-  summary: "Delete the account and everything it owns",
-  description: "Needs the password (a wrong one is 403). All sessions end; the cookies are cleared.",
   security: authenticated,
   request: {
     body: jsonBody(z.strictObject({ password: z.string().min(1).max(128) })),
@@ -111,11 +105,6 @@ export const exportMe = createRoute({
   path: "/v1/users/me/export",
   operationId: "exportMe",
   tags,
-  summary: "Export everything stored about the user",
-  description:
-    "A JSON download (`Content-Disposition: attachment`), streamed whatever its size: logs in creation order, the other lists by the time they began. The status " +
-    "is sent first; if reading fails midway the body ends with a line starting with `!` (not JSON), so a " +
-    "document that does not parse is incomplete: export again.",
   security: authenticated,
   responses: {
     200: json(AccountExportSchema, "The export", "Content-Disposition"),
@@ -151,8 +140,6 @@ export const getStats = createRoute({
   path: "/v1/users/me/stats",
   operationId: "getMyStats",
   tags,
-  summary: "Streaks and totals",
-  description: "Streaks count the user's local days.",
   security: authenticated,
   responses: { 200: json(StatsSchema, "The stats"), ...problems(401, 503) },
 });
@@ -162,8 +149,6 @@ export const getMyBadges = createRoute({
   path: "/v1/users/me/badges",
   operationId: "getMyBadges",
   tags,
-  summary: "The badges the user has earned",
-  description: "Earliest first.",
   security: authenticated,
   responses: {
     200: json(z.object({ items: z.array(EarnedBadgeSchema) }), "Earned badges"),
@@ -185,8 +170,6 @@ export const getPublicProfile = createRoute({
   path: "/v1/users/{id}",
   operationId: "getPublicProfile",
   tags,
-  summary: "A user's public profile",
-  description: "Anyone may read it: display name, badges and streaks, never the email.",
   security: publicRoute,
   request: {
     params: z.object({
