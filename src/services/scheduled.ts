@@ -39,6 +39,7 @@ export type ScheduledReport = {
   purgedSessions: TaskReport;
   purgedIdempotencyKeys: TaskReport;
   purgedWriteEvents: TaskReport;
+  purgedLoginFailures: TaskReport;
   /** True when nothing due was left for the next invocation. */
   complete: boolean;
   chunks: number;
@@ -90,6 +91,14 @@ export async function runScheduledJobs(services: JobServices, overrides: Partial
       "write_events",
       "write_id, seq",
       sql`created_at < now() - interval '24 hours'`,
+    ),
+    // Failed sign-in counts whose last attempt left the 15-minute window (a success deletes its row).
+    purgedLoginFailures: purge(
+      services,
+      limits,
+      "login_failures",
+      "email_key",
+      sql`attempts[cardinality(attempts)] < now() - interval '1 hour'`,
     ),
   };
   type Name = keyof typeof tasks;

@@ -318,4 +318,23 @@ describe("the scheduled handler (Cron Trigger)", () => {
     const { body: logs } = await api("/v1/logs", { token: u.accessToken });
     expect(logs.items).toHaveLength(2);
   });
+
+  it("purges failed sign-in counts whose last attempt is an hour old, keeps recent ones", async () => {
+    const stale = `stale-${crypto.randomUUID()}@example.com`;
+    const recent = `recent-${crypto.randomUUID()}@example.com`;
+    await sql(
+      `insert into login_failures (email_key, attempts) values
+         ($1, array[now() - interval '3 hours', now() - interval '2 hours']), ($2, array[now() - interval '2 hours', now()])`,
+      [stale, recent],
+    );
+    const left = async () =>
+      (
+        await sql<{ email_key: string }>(
+          "select email_key from login_failures where email_key in ($1, $2) order by email_key",
+          [stale, recent],
+        )
+      ).map((row) => row.email_key);
+    await runCron();
+    expect(await left()).toEqual([recent]);
+  });
 });
