@@ -182,13 +182,20 @@ export function createSqlExecutor(options: {
       throw error;
     } finally {
       gone.removeEventListener("abort", cancel);
-      if (!broken) {
-        await client.query(RESET_SESSION).catch((resetError: Error) => {
-          broken = resetError;
-        });
-      }
-      client.release(broken);
+      resetAndRelease(client, broken);
     }
+  }
+
+  /**
+   * As Neon's pool does it: the connection is reset as it goes back, after the answer has left, so
+   * the reset is off the request's path; it is released (for the next request) only once reset.
+   */
+  function resetAndRelease(client: pg.PoolClient, broken: Error | undefined) {
+    if (broken) return client.release(broken);
+    client.query(RESET_SESSION).then(
+      () => client.release(),
+      (resetError: Error) => client.release(resetError),
+    );
   }
 
   async function answer(req: IncomingMessage, gone: AbortSignal): Promise<NeonAnswer> {
