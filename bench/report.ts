@@ -1,5 +1,5 @@
 // Turns the recorded samples into the results: latest.json (everything), latest.md (the report, with
-// DESIGN.md's targets marked met/missed) and chart.svg (median ÷ RTT per endpoint, drawn by hand).
+// the design's targets marked met/missed) and chart.svg (median ÷ RTT per endpoint, drawn by hand).
 import { mkdir, writeFile } from "node:fs/promises";
 import { countSummary, percentile, type Sample } from "./measure.ts";
 import { ENDPOINTS, type EndpointKey, type Recorded } from "./workload.ts";
@@ -345,7 +345,7 @@ export function markdown(results: Results): string {
     `load average ${results.machine.loadAverage.start.map(round1).join(" / ")} at the start, ${results.machine.loadAverage.end.map(round1).join(" / ")} at the end.`,
     "How it is measured and what each column means: [bench/README.md](../README.md).",
     "",
-    "## Targets (DESIGN.md)",
+    "## Targets (the design's)",
     "",
     "| target | result | |",
     "|---|---|---|",

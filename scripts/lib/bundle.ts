@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 /**
- * The bundle budget (DESIGN.md): the Worker's main module at most 160 KiB gzipped. Cloudflare's own
+ * The bundle budget (the design's target): the Worker's main module at most 160 KiB gzipped. Cloudflare's own
  * limit is 3 MiB (Free) / 10 MiB (Paid) compressed; ours is about cold starts, which grow with the
  * script's size.
  */

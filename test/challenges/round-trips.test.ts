@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { signUp } from "../helpers/factories";
 
-// DESIGN.md: a meal log that advances several challenges and awards a badge is still ONE atomic
+// The design's target: a meal log that advances several challenges and awards a badge is still ONE atomic
 // database round trip. Counted by the local Neon endpoint under a tag of this test's own.
 const OFFICIAL = {
   streak: "01936f00-0000-7000-8000-000000000001",
