@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/http";
-import { getLog, logMeal, newUser } from "../logs/support";
+import { getLog, newUser } from "../logs/support";
 import { MEAL_JPEG, MEAL_PNG } from "./fixtures";
-import { ascii, bytesOf, concat, containsAscii, fetchPhoto, photoPath, uploadPhoto } from "./support";
+import {
+  ascii,
+  bytesOf,
+  concat,
+  containsAscii,
+  fetchPhoto,
+  photoPath,
+  uploadPhoto,
+  userWithLog,
+} from "./support";
 
 const FIVE_MIB = 5 * 1024 * 1024;
-
-async function userWithLog() {
-  const user = await newUser();
-  const { log } = await logMeal(user.accessToken);
-  return { user, log };
-}
 
 /** The upload was refused with `status` and the log has no photo. */
 async function expectRefused(result: { response: Response }, status: number, token: string, logId: string) {

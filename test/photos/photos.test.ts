@@ -11,17 +11,12 @@ import {
   photoPath,
   pngChunks,
   uploadPhoto,
+  userWithLog,
   webpChunks,
 } from "./support";
 
 const SIGNED_URL =
   /^http:\/\/localhost:8787\/v1\/photos\/[0-9a-f-]{36}_[0-9a-f-]{36}_[0-9a-f-]{36}\.(jpg|png|webp)\?exp=\d+&sig=[\w-]+$/;
-
-async function userWithLog() {
-  const user = await newUser();
-  const { log } = await logMeal(user.accessToken);
-  return { user, log };
-}
 
 describe("PUT /v1/logs/:id/photo: happy path", () => {
   it("stores a JPEG without its EXIF, GPS, serials, XMP, IPTC or comment, pixels byte for byte", async () => {

@@ -1,6 +1,6 @@
 import { concatBytes } from "../../src/lib/encoding";
 import { call, callJson } from "../helpers/http";
-import type { Log } from "../logs/support";
+import { type Log, logMeal, newUser } from "../logs/support";
 
 /** Photo helpers: the suites build their own users and logs with test/logs/support.ts. */
 
@@ -75,3 +75,10 @@ export function webpChunks(bytes: Uint8Array) {
 export const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 export const ascii = (text: string) => new TextEncoder().encode(text);
+
+/** A fresh user with one logged meal. */
+export async function userWithLog() {
+  const user = await newUser();
+  const { log } = await logMeal(user.accessToken);
+  return { user, log };
+}
