@@ -17,6 +17,7 @@
 import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import {
   authenticationOk,
@@ -268,7 +269,9 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgres> {
   const { dataDir, host, log } = options;
   if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  // pg_trgm (food search, drizzle/0013_foods.sql) ships with PGlite as a loadable extension; Neon and
+  // PostgreSQL have it built in. The migration's CREATE EXTENSION then works the same everywhere.
+  const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
   const socketServer = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
   await socketServer.start();
   const upstreamPort = Number(socketServer.getServerConn().split(":").pop());

@@ -126,6 +126,10 @@ export const mealLogs = pgTable(
     carbsG: numeric("carbs_g", { precision: 7, scale: 2, mode: "number" }),
     fatG: numeric("fat_g", { precision: 7, scale: 2, mode: "number" }),
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    // A log built from foods keeps what each item was when it was written:
+    // [{ foodId, name, grams, calories, proteinG, carbsG, fatG }]. A snapshot, not a reference, so
+    // editing or deleting a food later changes no past log. `[]` for a log of typed-in numbers.
+    items: jsonb("items").notNull().default(sql`'[]'::jsonb`),
     ...timestamps,
   },
   (table) => [
@@ -139,6 +143,50 @@ export const mealLogs = pgTable(
     // neither repeat a log nor hide one (an eatenAt order could do both).
     index("meal_logs_user_id_idx").on(table.userId, table.id),
     check("meal_logs_calories_range", sql`${table.calories} between 0 and 10000`),
+  ],
+);
+
+export const FOOD_SOURCES = ["custom", "openfoodfacts"] as const;
+
+/**
+ * What people eat, per 100 g. A custom food belongs to its creator (`owner_id`) and only they see it;
+ * a product from Open Food Facts has no owner, is shared by everyone and is unique by barcode.
+ */
+export const foods = pgTable(
+  "foods",
+  {
+    id: uuid("id").primaryKey(),
+    ownerId: uuid("owner_id").references(() => users.id, { onDelete: "cascade" }),
+    source: text("source", { enum: FOOD_SOURCES }).notNull(),
+    name: text("name").notNull(),
+    brand: text("brand"),
+    barcode: text("barcode"),
+    servingG: numeric("serving_g", { precision: 6, scale: 2, mode: "number" }),
+    calories: numeric("calories_per_100g", { precision: 6, scale: 2, mode: "number" }).notNull(),
+    proteinG: numeric("protein_g_per_100g", { precision: 5, scale: 2, mode: "number" }).notNull(),
+    carbsG: numeric("carbs_g_per_100g", { precision: 5, scale: 2, mode: "number" }).notNull(),
+    fatG: numeric("fat_g_per_100g", { precision: 5, scale: 2, mode: "number" }).notNull(),
+    // The name and brand folded for matching (lower case, accents removed) by the Worker, which
+    // folds the query the same way; trigrams of it find partial words and small typos in any script.
+    searchText: text("search_text").notNull(),
+    ...timestamps,
+  },
+  (table) => [
+    index("foods_search_text_trgm_idx").using("gin", sql`${table.searchText} gin_trgm_ops`),
+    // Serves a user's own foods (export, account deletion) in id order.
+    index("foods_owner_id_idx").on(table.ownerId, table.id).where(sql`${table.ownerId} is not null`),
+    // One shared product per barcode: concurrent first lookups of one code store it once.
+    uniqueIndex("foods_openfoodfacts_barcode_key")
+      .on(table.barcode)
+      .where(sql`${table.source} = 'openfoodfacts'`),
+    check(
+      "foods_owner_matches_source",
+      sql`(${table.source} = 'custom') = (${table.ownerId} is not null)`,
+    ),
+    check(
+      "foods_per_100g_range",
+      sql`${table.calories} between 0 and 1000 and ${table.proteinG} between 0 and 100 and ${table.carbsG} between 0 and 100 and ${table.fatG} between 0 and 100`,
+    ),
   ],
 );
 
