@@ -179,10 +179,7 @@ export const foods = pgTable(
     uniqueIndex("foods_openfoodfacts_barcode_key")
       .on(table.barcode)
       .where(sql`${table.source} = 'openfoodfacts'`),
-    check(
-      "foods_owner_matches_source",
-      sql`(${table.source} = 'custom') = (${table.ownerId} is not null)`,
-    ),
+    check("foods_owner_matches_source", sql`(${table.source} = 'custom') = (${table.ownerId} is not null)`),
     check(
       "foods_per_100g_range",
       sql`${table.calories} between 0 and 1000 and ${table.proteinG} between 0 and 100 and ${table.carbsG} between 0 and 100 and ${table.fatG} between 0 and 100`,
