@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { buildApp } from "../../app";
-import { responseHeaders } from "../../lib/openapi";
+import { responseHeaders } from "../../lib/openapi-headers";
 import { routeDefinitions } from "../../lib/openapi-router";
 import { authProse } from "../auth/auth.prose";
 import { badgesProse } from "../badges/badges.prose";
