@@ -23,7 +23,7 @@ export const FIXTURE_PRODUCTS: OffProduct[] = [
   },
   {
     // Energy only in kJ (2100 kJ = 501.91 kcal), values as strings, as OFF sometimes sends them.
-    code: "4000000000014",
+    code: "4000000000013",
     product_name: "Crème brûlée biscuits (test data)",
     brands: "Testbäckerei",
     serving_quantity: "30",
@@ -38,19 +38,20 @@ export const FIXTURE_PRODUCTS: OffProduct[] = [
   },
   {
     // Known to OFF but unusable for Sikdan (no name, no energy): answered as not found.
-    code: "5000000000017",
+    code: "5000000000012",
     brands: "Test Nameless",
     nutriments: { proteins_100g: 1 },
   },
 ];
 
 /**
- * GS1 prefixes 200..299 are for in-store use: no real product has them. The stand-in answers every
+ * GS1 prefixes 200..299 (and 020..029, UPC-A's in-store number system 2) are for in-store use: no
+ * real product has them. The stand-in answers every
  * such code with a made-up product (named after the code), so each test and benchmark iteration can
  * look up a product nobody looked up before.
  */
 export function generatedProduct(code: string): OffProduct | undefined {
-  if (!/^2\d{12}$/.test(code)) return undefined;
+  if (!/^(2\d{12}|02\d{11})$/.test(code)) return undefined;
   const seed = Number(code.slice(-6, -1));
   return {
     code,

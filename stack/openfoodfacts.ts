@@ -8,10 +8,11 @@
 // Products are the test fixtures (stack/openfoodfacts-fixtures.ts) and generated ones for GS1's
 // in-store prefixes 200..299. Faults, for tests: the stack's usual ones (POST /__stack/config
 // {"fault"}, or a /__fault/<mode> URL prefix for one client), and per code:
-//   POST /__stack/products/{code}/fault {"fault": "error" | "hang" | "none"}
-// (`error` answers 500, `hang` never answers). GET /__stack/stats counts lookups.
+//   POST /__stack/products/{code}/fault {"fault": "error" | "hang" | "slow" | "none"}
+// (`error` answers 500, `hang` never answers, `slow` answers after SLOW_PRODUCT_MS). GET /__stack/stats counts lookups.
 
 import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Control, type ControlConfig, closeServer, listen, readBody, sendJson } from "./control.ts";
 import { FIXTURE_PRODUCTS, generatedProduct, type OffProduct } from "./openfoodfacts-fixtures.ts";
 
@@ -25,7 +26,10 @@ export interface OpenFoodFactsEndpoint {
 
 const PRODUCT_PATH = /^\/api\/v2\/product\/([^/]+?)(?:\.json)?$/;
 const CODE_FAULT_PATH = /^\/__stack\/products\/(\d{1,20})\/fault$/;
-const CODE_FAULTS = ["error", "hang", "none"] as const;
+const CODE_FAULTS = ["error", "hang", "slow", "none"] as const;
+type CodeFault = Exclude<(typeof CODE_FAULTS)[number], "none">;
+/** How long a `slow` code waits: long enough for concurrent lookups to overlap, short of any timeout. */
+const SLOW_PRODUCT_MS = 500;
 
 /** Only the requested `fields` of a product, as OFF's `fields` parameter does. */
 function pick(product: OffProduct, fields: string | null): Record<string, unknown> {
@@ -42,7 +46,7 @@ export async function startOpenFoodFactsEndpoint(options: {
 }): Promise<OpenFoodFactsEndpoint> {
   const control = new Control<OpenFoodFactsStats>(options.config, { requests: 0 });
   const products = new Map(FIXTURE_PRODUCTS.map((product) => [product.code, product]));
-  const codeFaults = new Map<string, "error" | "hang">();
+  const codeFaults = new Map<string, CodeFault>();
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     control.scope(req);
@@ -54,7 +58,7 @@ export async function startOpenFoodFactsEndpoint(options: {
         return sendJson(res, 400, { error: `fault must be one of ${CODE_FAULTS.join(", ")}` });
       }
       if (fault === "none") codeFaults.delete(codeFault[1]!);
-      else codeFaults.set(codeFault[1]!, fault as "error" | "hang");
+      else codeFaults.set(codeFault[1]!, fault as CodeFault);
       return sendJson(res, 200, { code: codeFault[1], fault });
     }
     if (await control.handle(req, res)) return;
@@ -66,6 +70,7 @@ export async function startOpenFoodFactsEndpoint(options: {
     const fault = codeFaults.get(code);
     if (fault === "hang") return control.park(req.socket);
     await control.delay(req);
+    if (fault === "slow") await sleep(SLOW_PRODUCT_MS);
     if (fault === "error") {
       res.writeHead(500, { "content-type": "text/html" }).end("<h1>500 Internal Server Error</h1>");
       return;

@@ -64,13 +64,16 @@ export function freshBarcode(kind: "generated" | "unknown" = "generated"): strin
 /** The stand-in's fixtures (test data). */
 export const FIXTURES = {
   korean: "8801043014830",
-  kilojoulesOnly: "4000000000014",
+  kilojoulesOnly: "4000000000013",
   legacyEnergy: "96385074",
-  unusable: "5000000000017",
+  unusable: "5000000000012",
 } as const;
 
-/** Breaks (or mends) the Open Food Facts stand-in for one code: `error` → 500, `hang` → no answer. */
-export async function offFault(code: string, fault: "error" | "hang" | "none") {
+/**
+ * Breaks (or mends) the Open Food Facts stand-in for one code: `error` → 500, `hang` → no answer,
+ * `slow` → answers after 500 ms.
+ */
+export async function offFault(code: string, fault: "error" | "hang" | "slow" | "none") {
   const response = await fetch(`${inject("openFoodFactsControlUrl")}/products/${code}/fault`, {
     method: "POST",
     body: JSON.stringify({ fault }),
