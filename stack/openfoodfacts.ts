@@ -53,7 +53,9 @@ export async function startOpenFoodFactsEndpoint(options: {
     const url = new URL(req.url ?? "/", "http://x");
     const codeFault = CODE_FAULT_PATH.exec(url.pathname);
     if (codeFault && req.method === "POST") {
-      const { fault } = JSON.parse((await readBody(req, 1024)).toString("utf8") || "{}") as { fault?: string };
+      const { fault } = JSON.parse((await readBody(req, 1024)).toString("utf8") || "{}") as {
+        fault?: string;
+      };
       if (!CODE_FAULTS.includes(fault as (typeof CODE_FAULTS)[number])) {
         return sendJson(res, 400, { error: `fault must be one of ${CODE_FAULTS.join(", ")}` });
       }

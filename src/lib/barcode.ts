@@ -7,13 +7,15 @@
 /** Whether the last digit is the GS1 check digit of the others (weights 3,1,3,… from the right). */
 function hasValidCheckDigit(digits: string): boolean {
   let sum = 0;
-  for (let i = digits.length - 2, weight = 3; i >= 0; i--, weight = 4 - weight) sum += Number(digits[i]) * weight;
+  for (let i = digits.length - 2, weight = 3; i >= 0; i--, weight = 4 - weight)
+    sum += Number(digits[i]) * weight;
   return (10 - (sum % 10)) % 10 === Number(digits.at(-1));
 }
 
 /** Why `code` is not a barcode the API accepts, or undefined when it is. */
 export function barcodeProblem(code: string): string | undefined {
-  if (!/^(\d{8}|\d{12}|\d{13})$/.test(code)) return "must be an EAN-8, UPC-A or EAN-13 barcode (8, 12 or 13 digits)";
+  if (!/^(\d{8}|\d{12}|\d{13})$/.test(code))
+    return "must be an EAN-8, UPC-A or EAN-13 barcode (8, 12 or 13 digits)";
   return hasValidCheckDigit(code) ? undefined : "has a wrong check digit";
 }
 

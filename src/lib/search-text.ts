@@ -18,4 +18,3 @@ export function foldSearchText(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
 }
-

@@ -153,7 +153,8 @@ export function productFrom(raw: unknown, code: string): (FoodInput & { barcode:
   const nutriments = (typeof product.nutriments === "object" && product.nutriments) || {};
   const nutrient = (key: string) => numberOf((nutriments as Record<string, unknown>)[key]);
   const kilojoules = nutrient("energy-kj_100g") ?? nutrient("energy_100g");
-  const calories = nutrient("energy-kcal_100g") ?? (kilojoules === undefined ? undefined : kilojoules / KJ_PER_KCAL);
+  const calories =
+    nutrient("energy-kcal_100g") ?? (kilojoules === undefined ? undefined : kilojoules / KJ_PER_KCAL);
   if (!name || calories === undefined || calories < 0 || calories > 1000) return undefined;
   const grams = (key: string) => round2(Math.min(100, Math.max(0, nutrient(key) ?? 0)));
   const serving = numberOf(product.serving_quantity);

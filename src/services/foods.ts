@@ -97,7 +97,12 @@ export type SearchPosition = { score: number; id: string };
  * folded query (`<%`, served by the trigram GIN index), ranked by word similarity plus whole-text
  * similarity (so `비빔밥` comes before `비빔밥 도시락 세트`), keyset-paged on (score, id).
  */
-export function searchStatement(folded: string, viewerId: string, limit: number, after?: SearchPosition): SQL {
+export function searchStatement(
+  folded: string,
+  viewerId: string,
+  limit: number,
+  after?: SearchPosition,
+): SQL {
   const score = sql`(word_similarity(${folded}, f.search_text)::float8 + similarity(${folded}, f.search_text)::float8)`;
   return sql`
     select ${foodJson(viewerId)} as food, r.score

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { signUp } from "../helpers/factories";
-import { callJson, expectProblem } from "../helpers/http";
 import { createFood, FIXTURES, getFood, lookupBarcode } from "../helpers/foods";
+import { callJson, expectProblem } from "../helpers/http";
 
 const exportOf = async (token: string) => {
   const { status, body } = await callJson("/v1/users/me/export", { token });
@@ -13,7 +13,10 @@ describe("the account's custom foods", () => {
   it("are in the export (the caller's own only, not shared products)", async () => {
     const account = await signUp();
     const other = await signUp();
-    const mine = [await createFood(account.accessToken, { name: "Kimbap" }), await createFood(account.accessToken, { name: "Mandu" })];
+    const mine = [
+      await createFood(account.accessToken, { name: "Kimbap" }),
+      await createFood(account.accessToken, { name: "Mandu" }),
+    ];
     await createFood(other.accessToken, { name: "Not mine" });
     await lookupBarcode(account.accessToken, FIXTURES.korean);
     const { foods } = await exportOf(account.accessToken);

@@ -2,7 +2,6 @@ import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
   FIXTURES,
   freshBarcode,
@@ -12,6 +11,7 @@ import {
   searchFoods,
   withCheckDigit,
 } from "../helpers/foods";
+import { expectProblem } from "../helpers/http";
 
 const app = buildApp();
 /** A lookup through a Worker whose Open Food Facts URL is tagged, so the stand-in counts its calls. */
@@ -58,7 +58,10 @@ describe("GET /v1/foods/barcode/:code, found", () => {
     });
     const kilojoules = await lookupBarcode(accessToken, FIXTURES.kilojoulesOnly);
     // 2100 kJ / 4.184 = 501.91 kcal
-    expect(kilojoules.body).toMatchObject({ servingG: 30, per100g: { calories: 501.91, proteinG: 6.5, fatG: 24 } });
+    expect(kilojoules.body).toMatchObject({
+      servingG: 30,
+      per100g: { calories: 501.91, proteinG: 6.5, fatG: 24 },
+    });
     const legacy = await lookupBarcode(accessToken, FIXTURES.legacyEnergy);
     expect(legacy.body).toMatchObject({ servingG: null, per100g: { calories: 570.03 } });
     // A UPC-A and its EAN-13 form are one product, one row.

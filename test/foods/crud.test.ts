@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { signUp } from "../helpers/factories";
+import {
+  createFood,
+  deleteFood,
+  getFood,
+  lookupBarcode,
+  patchFood,
+  postFood,
+  searchFoods,
+  validFood,
+} from "../helpers/foods";
 import { expectProblem } from "../helpers/http";
-import { createFood, deleteFood, getFood, lookupBarcode, patchFood, postFood, searchFoods, validFood } from "../helpers/foods";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

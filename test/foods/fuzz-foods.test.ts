@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFood, FIXTURES, getFood, lookupBarcode, withCheckDigit } from "../helpers/foods";
 import {
   type Account,
   account,
@@ -16,6 +15,7 @@ import {
   wellFormed,
   withQuery,
 } from "../hardening/support";
+import { createFood, FIXTURES, getFood, lookupBarcode, withCheckDigit } from "../helpers/foods";
 
 /**
  * Property-based fuzzing of the foods routes: bodies of POST /v1/foods and PATCH /v1/foods/:id

@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import { freshBarcode } from "../helpers/foods";
+import { expectProblem } from "../helpers/http";
 
 const app = buildApp();
 /** A Worker whose Upstash answers 503 to everything (the stack's scoped `error` fault). */
@@ -19,6 +19,9 @@ describe("barcode lookups while Redis fails", () => {
     const { accessToken } = await signUp();
     const found = await withBrokenRedis(accessToken, `/v1/foods/barcode/${freshBarcode()}`);
     expect(found.status).toBe(200);
-    await expectProblem(await withBrokenRedis(accessToken, `/v1/foods/barcode/${freshBarcode("unknown")}`), 404);
+    await expectProblem(
+      await withBrokenRedis(accessToken, `/v1/foods/barcode/${freshBarcode("unknown")}`),
+      404,
+    );
   });
 });

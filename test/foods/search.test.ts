@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { foldSearchText } from "../../src/lib/search-text";
 import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import { createFood, type Food, searchFoods, uniqueWord } from "../helpers/foods";
+import { expectProblem } from "../helpers/http";
 
 // Custom foods are private: a fresh user's search meets only their own foods and the shared
 // products of the Open Food Facts stand-in (test data), which `own` leaves out.
@@ -54,7 +54,10 @@ describe("GET /v1/foods?q=", () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const { status, body } = await searchFoods(accessToken, tag, { limit: 3, ...(cursor ? { cursor } : {}) });
+      const { status, body } = await searchFoods(accessToken, tag, {
+        limit: 3,
+        ...(cursor ? { cursor } : {}),
+      });
       expect(status).toBe(200);
       seen.push(...body.items.map((food) => food.id));
       if (!body.nextCursor) break;

@@ -1,13 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { signUp } from "../helpers/factories";
+import {
+  createFood,
+  deleteFood,
+  getFood,
+  patchFood,
+  postFood,
+  searchFoods,
+  validFood,
+} from "../helpers/foods";
 import { callJson, expectProblem } from "../helpers/http";
-import { createFood, deleteFood, getFood, patchFood, postFood, searchFoods, validFood } from "../helpers/foods";
 
 describe("another user's custom food", () => {
   it("cannot be read, found, changed or deleted (404, like one that does not exist)", async () => {
     const owner = await signUp();
     const other = await signUp();
-    const secret = await createFood(owner.accessToken, { name: "Grandma's secret galbi sauce", brand: "Family" });
+    const secret = await createFood(owner.accessToken, {
+      name: "Grandma's secret galbi sauce",
+      brand: "Family",
+    });
     await expectProblem((await getFood(other.accessToken, secret.id)).response, 404);
     await expectProblem((await patchFood(other.accessToken, secret.id, { name: "stolen" })).response, 404);
     await expectProblem((await deleteFood(other.accessToken, secret.id)).response, 404);
@@ -17,7 +28,9 @@ describe("another user's custom food", () => {
     }
     // Still the owner's, unchanged.
     expect((await getFood(owner.accessToken, secret.id)).body).toEqual(secret);
-    expect((await searchFoods(owner.accessToken, "galbi")).body.items.map((food) => food.id)).toContain(secret.id);
+    expect((await searchFoods(owner.accessToken, "galbi")).body.items.map((food) => food.id)).toContain(
+      secret.id,
+    );
   });
 
   it("is told apart by `owned`: shared products are owned by nobody", async () => {

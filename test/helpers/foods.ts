@@ -24,7 +24,8 @@ export async function createFood(token: string, overrides: Record<string, unknow
   return body;
 }
 
-export const getFood = (token: string | undefined, id: string) => callJson<Food>(`/v1/foods/${id}`, { token });
+export const getFood = (token: string | undefined, id: string) =>
+  callJson<Food>(`/v1/foods/${id}`, { token });
 
 export const patchFood = (token: string | undefined, id: string, body: unknown) =>
   callJson<Food>(`/v1/foods/${id}`, { method: "PATCH", token, body });
@@ -32,8 +33,15 @@ export const patchFood = (token: string | undefined, id: string, body: unknown) 
 export const deleteFood = (token: string | undefined, id: string) =>
   callJson(`/v1/foods/${id}`, { method: "DELETE", token });
 
-export const searchFoods = (token: string | undefined, q: string, extra: Record<string, string | number> = {}) => {
-  const params = new URLSearchParams({ q, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) });
+export const searchFoods = (
+  token: string | undefined,
+  q: string,
+  extra: Record<string, string | number> = {},
+) => {
+  const params = new URLSearchParams({
+    q,
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+  });
   return callJson<FoodPage>(`/v1/foods?${params}`, { token });
 };
 
@@ -42,7 +50,11 @@ export const lookupBarcode = (token: string | undefined, code: string) =>
 
 /** A word no other test uses, so a search sees only this test's foods. */
 export const uniqueWord = () =>
-  `z${crypto.randomUUID().replaceAll("-", "").slice(0, 10).replace(/\d/g, (d) => "qwxyzvjkbp"[Number(d)]!)}`;
+  `z${crypto
+    .randomUUID()
+    .replaceAll("-", "")
+    .slice(0, 10)
+    .replace(/\d/g, (d) => "qwxyzvjkbp"[Number(d)]!)}`;
 
 /** The GS1 check digit of the first 12 digits of an EAN-13 (or 7 of an EAN-8). */
 export function withCheckDigit(body: string): string {
