@@ -96,6 +96,9 @@ export type SearchPosition = { score: number; id: string };
  * The search statement: foods `viewerId` may see whose folded text has a word-similar extent to the
  * folded query (`<%`, served by the trigram GIN index), ranked by word similarity plus whole-text
  * similarity (so `비빔밥` comes before `비빔밥 도시락 세트`), keyset-paged on (score, id).
+ * Its cost grows with the matches (all are scored, then sorted): 0.4–1 s for common words at 1M foods
+ * (bench/results/foods-scale-1m.txt). A GiST index ordered by `<<->` was measured and not taken: fast
+ * for whole words, as slow for prefixes and typos, and it cannot order ties (README, Performance).
  */
 export function searchStatement(
   folded: string,
