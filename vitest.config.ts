@@ -23,6 +23,7 @@ export default defineConfig({
           NEON_FETCH_ENDPOINT: inject("neonHttpUrl"),
           UPSTASH_REDIS_REST_URL: inject("upstashUrl"),
           UPSTASH_REDIS_REST_TOKEN: inject("upstashToken"),
+          OPENFOODFACTS_URL: inject("openFoodFactsUrl"),
           JWT_SECRET: "test-only-secret-0123456789abcdef0123456789",
           LOG_LEVEL: "warn",
         },

@@ -50,6 +50,10 @@ export const ENDPOINTS = {
   progress: { name: "GET /v1/challenges/:id/progress" },
   leaderboardCold: { name: "GET /v1/challenges/:id/leaderboard (cold)", cache: "cold" },
   leaderboardWarm: { name: "GET /v1/challenges/:id/leaderboard (warm)", cache: "warm" },
+  createFood: { name: "POST /v1/foods" },
+  searchFoods: { name: "GET /v1/foods?q=" },
+  barcodeHit: { name: "GET /v1/foods/barcode/:code (stored)" },
+  barcodeMiss: { name: "GET /v1/foods/barcode/:code (Open Food Facts stand-in)" },
   badgesCold: { name: "GET /v1/badges (cold)", cache: "cold" },
   badgesWarm: { name: "GET /v1/badges (warm)", cache: "warm" },
 } as const satisfies Record<string, { name: string; cache?: "cold" | "warm" }>;
@@ -80,6 +84,14 @@ const meal = (i: number, hoursAgo: number) => ({
   proteinG: 10 + (i % 20),
   tags: i % 2 === 0 ? ["vegetable", "homemade"] : ["fruit"],
 });
+
+/** A random EAN-13 under GS1's in-store prefix 2, with its check digit. */
+function inStoreBarcode() {
+  const body = `2${Array.from({ length: 11 }, () => Math.floor(Math.random() * 10)).join("")}`;
+  let sum = 0;
+  for (let i = body.length - 1, weight = 3; i >= 0; i--, weight = 4 - weight) sum += Number(body[i]) * weight;
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
 
 export async function runWorkload(options: {
   call: (call: Call) => Promise<Answer>;
@@ -267,6 +279,19 @@ export async function runWorkload(options: {
       });
       await m("deleteChallenge", { method: "DELETE", path: base, token });
     }
+
+    // Foods: a custom food, a search that finds it, a barcode new to the database (the stand-in
+    // makes up a product for GS1's in-store prefix 2: select, provider, insert), then the same
+    // barcode again (stored: one select).
+    await m("createFood", {
+      path: "/v1/foods",
+      token,
+      body: { name: `벤치 비빔밥 ${round}`, per100g: { calories: 150, proteinG: 5, carbsG: 25, fatG: 3 } },
+    });
+    await m("searchFoods", { path: `/v1/foods?q=${encodeURIComponent("비빔")}`, token });
+    const code = inStoreBarcode();
+    await m("barcodeMiss", { path: `/v1/foods/barcode/${code}`, token });
+    await m("barcodeHit", { path: `/v1/foods/barcode/${code}`, token });
   }
   return { recorded, mainUser: { email, password: PASSWORD } };
 }

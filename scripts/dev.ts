@@ -37,6 +37,8 @@ const worker = await startLocalWorker({
     neonPort: settings.neonPort,
     upstashPort: settings.upstashPort,
     delayMs: settings.delayMs,
+    // The stand-in unless a real Open Food Facts is named (OPENFOODFACTS_URL, passed on in vars).
+    openFoodFacts: settings.vars.OPENFOODFACTS_URL === undefined,
   },
   onStackReady: (stack) =>
     console.log(
@@ -52,6 +54,7 @@ const worker = await startLocalWorker({
         row("Neon", `${stack.neonHttpUrl}  ws://${stack.neonWsHost}`),
         row("Redis", stack.embedded.redis ? "in-memory (ioredis-mock)" : "REDIS_URL"),
         row("Upstash", stack.upstashUrl),
+        row("OpenFoodFacts", stack.openFoodFactsUrl ?? `${settings.vars.OPENFOODFACTS_URL}`),
         row("Demo login", `${DEMO_ACCOUNT.email} / ${DEMO_ACCOUNT.password}`),
         "Starting wrangler dev…",
         "",

@@ -3,6 +3,7 @@ import { authRouter } from "./routes/auth";
 import { badgesRouter } from "./routes/badges";
 import { challengesRouter } from "./routes/challenges";
 import { mountDocs } from "./routes/docs";
+import { foodsRouter } from "./routes/foods";
 import { healthRouter } from "./routes/health";
 import { logsRouter } from "./routes/logs";
 import { photosRouter } from "./routes/photos";
@@ -17,7 +18,8 @@ export function buildApp() {
     .route("/", logsRouter)
     .route("/", photosRouter)
     .route("/", badgesRouter)
-    .route("/", challengesRouter);
+    .route("/", challengesRouter)
+    .route("/", foodsRouter);
   mountDocs(app);
   return app;
 }

@@ -34,6 +34,8 @@ export type Bindings = {
    * America/Chicago) that says nothing about the user, so the default zone applies instead.
    */
   EDGE_TIMEZONE_GUESS?: string;
+  /** Base URL of Open Food Facts' read API (barcode lookups); locally the stack's stand-in. */
+  OPENFOODFACTS_URL?: string;
   /** The static assets of public/ (wrangler.toml [assets]): the OpenAPI document. */
   ASSETS?: { fetch(input: URL | Request | string): Promise<Response> };
 };
@@ -77,6 +79,7 @@ const configSchema = z
     CACHE_TIMEOUT_MS: positiveInt(1000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     EDGE_TIMEZONE_GUESS: z.enum(["on", "off"]).default("on"),
+    OPENFOODFACTS_URL: z.url({ protocol: /^https?$/ }).default("https://world.openfoodfacts.org"),
   })
   .refine((env) => Boolean(env.UPSTASH_REDIS_REST_URL) === Boolean(env.UPSTASH_REDIS_REST_TOKEN), {
     path: ["UPSTASH_REDIS_REST_TOKEN"],
@@ -104,6 +107,8 @@ export type Config = {
   logLevel: ParsedEnv["LOG_LEVEL"];
   /** Whether `request.cf.timezone` is a real guess (production) or a local placeholder. */
   edgeTimeZoneGuess: boolean;
+  /** Open Food Facts' base URL, without a trailing slash. */
+  openFoodFactsUrl: string;
 };
 
 /** Thrown when the deployment's settings are missing or wrong; its message names each one. */
@@ -172,5 +177,6 @@ function toConfig(env: ParsedEnv): Config {
     timeouts: { dbMs: env.DB_TIMEOUT_MS, cacheMs: env.CACHE_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
     edgeTimeZoneGuess: env.EDGE_TIMEZONE_GUESS === "on",
+    openFoodFactsUrl: env.OPENFOODFACTS_URL.replace(/\/+$/, ""),
   };
 }

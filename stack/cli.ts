@@ -1,5 +1,5 @@
 // `tsx stack/cli.ts` — runs the stack until SIGINT/SIGTERM. Configured by env:
-// DATABASE_URL, REDIS_URL, NEON_PORT, UPSTASH_PORT, STACK_DELAY_MS, plus
+// DATABASE_URL, REDIS_URL, NEON_PORT, UPSTASH_PORT, OPENFOODFACTS_PORT, STACK_DELAY_MS, plus
 // PGLITE_DATA_DIR, UPSTASH_TOKEN, STACK_HOST. Prints one line
 // `STACK_READY {json}` for scripts that wait for it, logs go to stderr.
 
@@ -26,7 +26,12 @@ for (const [key, name] of Object.entries(strings) as Array<[keyof typeof strings
   const value = process.env[name];
   if (value) options[key] = value;
 }
-const numbers = { neonPort: "NEON_PORT", upstashPort: "UPSTASH_PORT", delayMs: "STACK_DELAY_MS" } as const;
+const numbers = {
+  neonPort: "NEON_PORT",
+  upstashPort: "UPSTASH_PORT",
+  openFoodFactsPort: "OPENFOODFACTS_PORT",
+  delayMs: "STACK_DELAY_MS",
+} as const;
 for (const [key, name] of Object.entries(numbers) as Array<[keyof typeof numbers, string]>) {
   const value = numberFromEnv(name);
   if (value !== undefined) options[key] = value;

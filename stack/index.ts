@@ -5,12 +5,14 @@
 
 import { hostForUrl } from "./control.ts";
 import { type NeonEndpoint, startNeonEndpoint } from "./neon.ts";
+import { startOpenFoodFactsEndpoint } from "./openfoodfacts.ts";
 import { type PostgresSource, startPostgres } from "./postgres.ts";
 import { type RedisBackend, startRedis } from "./redis.ts";
 import { startUpstashEndpoint, type UpstashEndpoint } from "./upstash.ts";
 
 export type { ControlConfig, Fault } from "./control.ts";
 export type { NeonStats } from "./neon-http.ts";
+export type { OpenFoodFactsStats } from "./openfoodfacts.ts";
 export type { UpstashStats } from "./upstash.ts";
 
 export interface StackOptions {
@@ -22,6 +24,8 @@ export interface StackOptions {
   upstashPort?: number; // default 0
   upstashToken?: string; // default "local-upstash-token"
   delayMs?: number; // default 0
+  openFoodFacts?: boolean; // the Open Food Facts stand-in; default true
+  openFoodFactsPort?: number; // default 0
   log?: (line: string) => void;
 }
 
@@ -33,6 +37,8 @@ export interface Stack {
   upstashUrl: string; // "http://127.0.0.1:PORT"
   upstashToken: string;
   upstashControlUrl: string;
+  openFoodFactsUrl: string | undefined; // the Open Food Facts stand-in, when started
+  openFoodFactsControlUrl: string | undefined;
   embedded: { postgres: boolean; redis: boolean };
   stop(): Promise<void>; // closes every server, socket, client and PGlite; idempotent
 }
@@ -79,11 +85,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log,
     });
     cleanups.push(upstash.close);
+    const openFoodFacts =
+      options.openFoodFacts === false
+        ? undefined
+        : await startOpenFoodFactsEndpoint({ host, port: options.openFoodFactsPort ?? 0, config, log });
+    if (openFoodFacts) cleanups.push(openFoodFacts.close);
 
     const h = hostForUrl(host);
+    const offUrl = openFoodFacts && `http://${h}:${openFoodFacts.port}`;
     log(
       `stack up: neon http://${h}:${neon.port} (${postgres.embedded ? "PGlite" : "PostgreSQL"}), ` +
-        `upstash http://${h}:${upstash.port} (${redis.embedded ? "ioredis-mock" : "Redis"})`,
+        `upstash http://${h}:${upstash.port} (${redis.embedded ? "ioredis-mock" : "Redis"})` +
+        (offUrl ? `, open food facts ${offUrl} (stand-in)` : ""),
     );
     let stopping: Promise<void> | undefined;
     return {
@@ -94,6 +107,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       upstashUrl: `http://${h}:${upstash.port}`,
       upstashToken,
       upstashControlUrl: `http://${h}:${upstash.port}/__stack`,
+      openFoodFactsUrl: offUrl,
+      openFoodFactsControlUrl: offUrl && `${offUrl}/__stack`,
       embedded: { postgres: postgres.embedded, redis: redis.embedded },
       stop: () => {
         stopping ??= stopAll();

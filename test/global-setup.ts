@@ -18,6 +18,9 @@ export default async function setup(project: TestProject) {
   project.provide("upstashUrl", stack.upstashUrl);
   project.provide("upstashToken", stack.upstashToken);
   project.provide("upstashControlUrl", stack.upstashControlUrl);
+  // The tests never reach the internet: barcode lookups always go to the stack's stand-in.
+  project.provide("openFoodFactsUrl", stack.openFoodFactsUrl ?? "");
+  project.provide("openFoodFactsControlUrl", stack.openFoodFactsControlUrl ?? "");
   project.provide("embedded", stack.embedded);
   const postgres = stack.embedded.postgres ? "embedded PGlite" : "DATABASE_URL";
   const redis = stack.embedded.redis ? "in-memory Redis" : "REDIS_URL";

@@ -7,6 +7,8 @@ declare module "vitest" {
     upstashUrl: string;
     upstashToken: string;
     upstashControlUrl: string;
+    openFoodFactsUrl: string;
+    openFoodFactsControlUrl: string;
     embedded: { postgres: boolean; redis: boolean };
   }
 }

@@ -70,6 +70,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       JWT_SECRET: localJwtSecret(),
       // wrangler dev's request.cf is a placeholder (Austin, Texas): no guess of the user's zone.
       EDGE_TIMEZONE_GUESS: "off",
+      ...(stack.openFoodFactsUrl ? { OPENFOODFACTS_URL: stack.openFoodFactsUrl } : {}),
       ...options.vars,
     };
     options.onStackReady?.(stack);

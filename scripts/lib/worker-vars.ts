@@ -18,6 +18,7 @@ export const WORKER_SETTINGS = [
   "CACHE_TIMEOUT_MS",
   "LOG_LEVEL",
   "EDGE_TIMEZONE_GUESS",
+  "OPENFOODFACTS_URL",
 ] as const;
 
 /** The Neon driver needs a well-formed URL; the local endpoint ignores its host and credentials. */

@@ -12,14 +12,25 @@ const positionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
  * treat them as opaque; a tampered one is a 400, never a 500 (every part is validated before it
  * reaches SQL).
  */
-export function encodeCursor(position: TimeIdPosition): string {
+export function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
 export function decodeCursor(cursor: string): TimeIdPosition {
+  return decodeWith(positionSchema, cursor);
+}
+
+/** The position of a row in a (score desc, id desc) ranked page (food search). */
+export type ScoreIdPosition = { score: number; id: string };
+
+const scorePositionSchema = z.strictObject({ score: z.number(), id: z.uuid() });
+
+export const decodeScoreCursor = (cursor: string): ScoreIdPosition => decodeWith(scorePositionSchema, cursor);
+
+function decodeWith<T>(schema: z.ZodType<T>, cursor: string): T {
   try {
     const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const parsed = positionSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64(base64))));
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64(base64))));
     if (parsed.success) return parsed.data;
   } catch {}
   throw new ApiError("INVALID_INPUT", {

@@ -3,6 +3,7 @@ import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
+import { foodJson } from "./foods";
 import { presentLog } from "./photos";
 import { toUser, type User } from "./users";
 
@@ -80,6 +81,14 @@ const SECTIONS: Section[] = [
       from challenges c
       where c.created_by = ${userId} ${after(sql`(c.created_at, c.id)`, last)}
       order by c.created_at, c.id limit ${EXPORT_PAGE_ROWS}`,
+  },
+  {
+    name: "foods",
+    page: (userId, _sessionId, last) => sql`
+      select (${foodJson(userId)})::text as json, f.id::text as k1, '' as k2
+      from foods f
+      where f.owner_id = ${userId} ${last ? sql`and f.id > ${last[0]}::uuid` : sql``}
+      order by f.id limit ${EXPORT_PAGE_ROWS}`,
   },
   {
     name: "badges",

@@ -63,6 +63,7 @@ describe("GET /v1/users/me/export at any size (streamed in keyset pages)", () =>
       "logs",
       "challengesJoined",
       "challengesCreated",
+      "foods",
       "badges",
     ]);
     const ids = (body.logs as { id: string }[]).map((log) => log.id);

@@ -5,6 +5,7 @@ import { routeDefinitions } from "../../lib/openapi-router";
 import { authProse } from "../auth/auth.prose";
 import { badgesProse } from "../badges/badges.prose";
 import { challengesProse } from "../challenges/challenges.prose";
+import { foodsProse } from "../foods/foods.prose";
 import { healthProse } from "../health/health.prose";
 import { logsProse } from "../logs/logs.prose";
 import { photosProse } from "../photos/photos.prose";
@@ -19,6 +20,7 @@ const prose = {
   ...photosProse,
   ...badgesProse,
   ...challengesProse,
+  ...foodsProse,
 };
 
 // Node and tests only (`npm run openapi:snapshot`, test/foundation/openapi.test.ts): the Worker
@@ -51,6 +53,10 @@ export const openApiConfig = {
     {
       name: "Challenges",
       description: "Official and user-made challenges: joining, progress, leaderboards.",
+    },
+    {
+      name: "Foods",
+      description: "Custom foods and Open Food Facts products: search by name, look up by barcode.",
     },
   ],
 };

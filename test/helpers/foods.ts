@@ -1,0 +1,100 @@
+import { inject } from "vitest";
+import type { Food } from "../../src/services/foods";
+import { callJson } from "./http";
+
+/** Factories and small clients for the foods suites (test/foods); every test builds its own foods. */
+
+export type { Food };
+export type FoodPage = { items: Food[]; nextCursor: string | null };
+
+/** A valid create body; `name` made unique unless given, so searches in one test meet only its foods. */
+export const validFood = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: "Homemade kimchi",
+  per100g: { calories: 30, proteinG: 2, carbsG: 4.5, fatG: 0.5 },
+  ...overrides,
+});
+
+export const postFood = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+  callJson<Food>("/v1/foods", { method: "POST", token, body, headers });
+
+/** Creates a custom food and insists on 201. */
+export async function createFood(token: string, overrides: Record<string, unknown> = {}): Promise<Food> {
+  const { status, body } = await postFood(token, validFood(overrides));
+  if (status !== 201) throw new Error(`createFood failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export const getFood = (token: string | undefined, id: string) =>
+  callJson<Food>(`/v1/foods/${id}`, { token });
+
+export const patchFood = (token: string | undefined, id: string, body: unknown) =>
+  callJson<Food>(`/v1/foods/${id}`, { method: "PATCH", token, body });
+
+export const deleteFood = (token: string | undefined, id: string) =>
+  callJson(`/v1/foods/${id}`, { method: "DELETE", token });
+
+export const searchFoods = (
+  token: string | undefined,
+  q: string,
+  extra: Record<string, string | number> = {},
+) => {
+  const params = new URLSearchParams({
+    q,
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])),
+  });
+  return callJson<FoodPage>(`/v1/foods?${params}`, { token });
+};
+
+export const lookupBarcode = (token: string | undefined, code: string) =>
+  callJson<Food>(`/v1/foods/barcode/${code}`, { token });
+
+/** A word no other test uses, so a search sees only this test's foods. */
+export const uniqueWord = () =>
+  `z${crypto
+    .randomUUID()
+    .replaceAll("-", "")
+    .slice(0, 10)
+    .replace(/\d/g, (d) => "qwxyzvjkbp"[Number(d)]!)}`;
+
+/** The GS1 check digit of the first 12 digits of an EAN-13 (or 7 of an EAN-8). */
+export function withCheckDigit(body: string): string {
+  let sum = 0;
+  for (let i = body.length - 1, weight = 3; i >= 0; i--, weight = 4 - weight) sum += Number(body[i]) * weight;
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
+/**
+ * A fresh EAN-13 in GS1's in-store range (200..299): the stand-in makes up a product for it
+ * (stack/openfoodfacts-fixtures.ts). With `unknown`, a random code under prefix 49 (Japan) that
+ * the stand-in does not know: 404.
+ */
+export function freshBarcode(kind: "generated" | "unknown" = "generated"): string {
+  const digits = Array.from(crypto.getRandomValues(new Uint8Array(10)), (byte) => byte % 10).join("");
+  return withCheckDigit(kind === "generated" ? `20${digits}` : `49${digits}`);
+}
+
+/** The stand-in's fixtures (test data). */
+export const FIXTURES = {
+  korean: "8801043014830",
+  kilojoulesOnly: "4000000000013",
+  legacyEnergy: "96385074",
+  unusable: "5000000000012",
+} as const;
+
+/**
+ * Breaks (or mends) the Open Food Facts stand-in for one code: `error` → 500, `hang` → no answer,
+ * `slow` → answers after 500 ms.
+ */
+export async function offFault(code: string, fault: "error" | "hang" | "slow" | "none") {
+  const response = await fetch(`${inject("openFoodFactsControlUrl")}/products/${code}/fault`, {
+    method: "POST",
+    body: JSON.stringify({ fault }),
+  });
+  if (!response.ok) throw new Error(`offFault failed: ${response.status}`);
+}
+
+/** How many lookups the stand-in served for URLs tagged `/__tag/<tag>`. */
+export async function offRequests(tag: string): Promise<number> {
+  const response = await fetch(`${inject("openFoodFactsControlUrl")}/stats?tag=${tag}`);
+  return ((await response.json()) as { requests: number }).requests;
+}
