@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { MEAL_TYPES } from "../../db/schema";
+import { UUID_PATTERN } from "../../lib/ids";
 import { Day, Instant, Text } from "../../lib/openapi";
 
 const DAY_MS = 86_400_000;
@@ -27,6 +28,39 @@ const grams = z
   .max(1000)
   .nullable()
   .meta({ description: "Grams, kept to 2 decimals (rounded)" });
+
+const LogItemInputSchema = z
+  .strictObject({
+    foodId: z
+      .string()
+      .regex(UUID_PATTERN, "must be a food id")
+      .meta({ example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
+    grams: z.number().min(0.1).max(5000).meta({ description: "Grams eaten, kept to 2 decimals (rounded)" }),
+  })
+  .meta({ id: "LogItemInput" });
+
+const items = z.array(LogItemInputSchema).max(30);
+
+const ITEMS_DESCRIPTION =
+  "Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`.";
+
+const NUMBER_FIELDS = ["calories", "proteinG", "carbsG", "fatG"] as const;
+
+/** Items and typed-in numbers exclude each other: with items, the server computes the numbers. */
+const numbersWithItems = (
+  body: { items?: unknown[] } & Partial<Record<(typeof NUMBER_FIELDS)[number], unknown>>,
+  ctx: z.core.$RefinementCtx,
+) => {
+  if (!body.items?.length) return;
+  for (const name of NUMBER_FIELDS) {
+    if (body[name] !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "must not be sent with items: it is computed from them",
+      });
+  }
+};
 
 const logFields = {
   mealType: MealTypeSchema,
@@ -57,14 +91,37 @@ export const CreateLogSchema = z
     carbsG: grams.optional(),
     fatG: grams.optional(),
     tags: logFields.tags.optional(),
+    items: items.min(1).optional().meta({ description: ITEMS_DESCRIPTION }),
   })
+  .superRefine(numbersWithItems)
   .meta({ id: "CreateLog" });
 
 export const PatchLogSchema = z
-  .strictObject(logFields)
+  .strictObject({
+    ...logFields,
+    items: items.meta({
+      description: `${ITEMS_DESCRIPTION} New items replace the log's items and all four numbers; \`items: []\` makes it a log of typed-in numbers again (keeping its numbers unless some are sent with it). Sending a number without items also drops the items (the numbers not sent stay).`,
+    }),
+  })
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, "must change at least one field")
+  .superRefine(numbersWithItems)
   .meta({ id: "PatchLog" });
+
+const LogItemSchema = z
+  .object({
+    foodId: z.string(),
+    name: z.string(),
+    grams: z.number(),
+    calories: z.number(),
+    proteinG: z.number(),
+    carbsG: z.number(),
+    fatG: z.number(),
+  })
+  .meta({
+    id: "LogItem",
+    description: "A food of a log: a snapshot; editing or deleting the food later changes nothing here",
+  });
 
 export const LogSchema = z
   .object({
@@ -82,6 +139,10 @@ export const LogSchema = z
     carbsG: z.number().nullable(),
     fatG: z.number().nullable(),
     tags: z.array(z.string()),
+    items: z.array(LogItemSchema).meta({
+      description:
+        "The foods this log was built from, as they were when it was written; [] for typed-in numbers",
+    }),
     createdAt: z.string().meta({ format: "date-time" }),
     updatedAt: z.string().meta({ format: "date-time" }),
   })
