@@ -3,6 +3,7 @@ import { authRouter } from "./routes/auth";
 import { badgesRouter } from "./routes/badges";
 import { challengesRouter } from "./routes/challenges";
 import { mountDocs } from "./routes/docs";
+import { recentFoodsRouter } from "./routes/foods/recent.router";
 import { healthRouter } from "./routes/health";
 import { logsRouter } from "./routes/logs";
 import { photosRouter } from "./routes/photos";
@@ -17,7 +18,9 @@ export function buildApp() {
     .route("/", logsRouter)
     .route("/", photosRouter)
     .route("/", badgesRouter)
-    .route("/", challengesRouter);
+    .route("/", challengesRouter)
+    // Before the foods catalogue's router: /v1/foods/recent must match ahead of /v1/foods/{id}.
+    .route("/", recentFoodsRouter);
   mountDocs(app);
   return app;
 }

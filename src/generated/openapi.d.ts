@@ -505,6 +505,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/foods/recent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's most used foods
+         * @description For one-tap logging: the foods of the caller's logs of the last 30 days (by `eatenAt`), most used first (`uses`: how many logs had it), then the most recently eaten; at most 20. `lastGrams` is the amount of the latest use. Counted from the logs' item snapshots, joined to the foods the caller may still see: a deleted food drops out, another user's food never shows.
+         */
+        get: operations["listRecentFoods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -643,10 +663,22 @@ export interface components {
             carbsG: number | null;
             fatG: number | null;
             tags: string[];
+            /** @description The foods this log was built from, as they were when it was written; [] for typed-in numbers */
+            items: components["schemas"]["LogItem"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description A food of a log: a snapshot; editing or deleting the food later changes nothing here */
+        LogItem: {
+            foodId: string;
+            name: string;
+            grams: number;
+            calories: number;
+            proteinG: number;
+            carbsG: number;
+            fatG: number;
         };
         Stats: {
             /** @description Days in a row with a log, alive until a day without one has passed */
@@ -744,6 +776,17 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
+            /** @description Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. */
+            items?: components["schemas"]["LogItemInput"][];
+        };
+        LogItemInput: {
+            /**
+             * Format: uuid
+             * @example 0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b
+             */
+            foodId: string;
+            /** @description Grams eaten, kept to 2 decimals (rounded) */
+            grams: number;
         };
         PatchLog: {
             /** @enum {string} */
@@ -766,6 +809,8 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
+            /** @description Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. New items replace the log's items and all four numbers; `items: []` makes it a log of typed-in numbers again (keeping its numbers unless some are sent with it). Sending a number without items also drops the items (the numbers not sent stay). */
+            items?: components["schemas"]["LogItemInput"][];
         };
         Badge: {
             code: string;
@@ -877,6 +922,31 @@ export interface components {
                 current: number;
                 completedAt: string | null;
             } | null;
+        };
+        RecentFood: {
+            food: components["schemas"]["Food"];
+            /** @description How many of the caller's logs of the last 30 days had it */
+            uses: number;
+            /** @description The grams of its latest use: a default for the next one */
+            lastGrams: number;
+            /** Format: date-time */
+            lastEatenAt: string;
+        };
+        Food: {
+            id: string;
+            name: string;
+            brand: string | null;
+            barcode: string | null;
+            /** @enum {string} */
+            source: "custom" | "openfoodfacts";
+            servingG: number | null;
+            per100g: {
+                calories: number;
+                proteinG: number;
+                carbsG: number;
+                fatG: number;
+            };
+            owned: boolean;
         };
     };
     responses: never;
@@ -3698,6 +3768,51 @@ export interface operations {
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down; see `Retry-After`. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRecentFoods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's most used foods */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RecentFood"][];
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {

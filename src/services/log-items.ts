@@ -48,5 +48,8 @@ export function invalidLogItems(err: unknown) {
   const message = path.endsWith(".foodId")
     ? "no food with this id (unknown, or another user's custom food)"
     : (driverError?.message ?? "invalid items");
-  return new ApiError("INVALID_INPUT", { detail: "The request has 1 invalid field.", errors: [{ path, message }] });
+  return new ApiError("INVALID_INPUT", {
+    detail: "The request has 1 invalid field.",
+    errors: [{ path, message }],
+  });
 }

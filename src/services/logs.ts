@@ -101,9 +101,7 @@ export async function createLog(
   const { key } = claim;
   const id = uuidv7();
   // From items, the numbers come from the foods, resolved in this same statement.
-  const snapshot = fields.items
-    ? sql`cross join lateral ${itemsSnapshot(sql`u.id`, fields.items)} s`
-    : sql``;
+  const snapshot = fields.items ? sql`cross join lateral ${itemsSnapshot(sql`u.id`, fields.items)} s` : sql``;
   const { calories, proteinG, carbsG, fatG, items } = fields.items
     ? fromSnapshot
     : { ...fields, items: noItems };

@@ -5,6 +5,7 @@ import { routeDefinitions } from "../../lib/openapi-router";
 import { authProse } from "../auth/auth.prose";
 import { badgesProse } from "../badges/badges.prose";
 import { challengesProse } from "../challenges/challenges.prose";
+import { recentFoodsProse } from "../foods/recent.prose";
 import { healthProse } from "../health/health.prose";
 import { logsProse } from "../logs/logs.prose";
 import { photosProse } from "../photos/photos.prose";
@@ -19,6 +20,7 @@ const prose = {
   ...photosProse,
   ...badgesProse,
   ...challengesProse,
+  ...recentFoodsProse,
 };
 
 // Node and tests only (`npm run openapi:snapshot`, test/foundation/openapi.test.ts): the Worker
@@ -43,6 +45,7 @@ export const openApiConfig = {
     { name: "Auth", description: "Accounts, sessions and tokens (cookies for browsers, Bearer for others)." },
     { name: "Users", description: "The signed-in user's profile, stats, badges and data; public profiles." },
     { name: "Meal logs", description: "What was eaten when, and daily totals against the goals." },
+    { name: "Foods", description: "What people eat, per 100 g, for logs built without typing numbers." },
     {
       name: "Meal photos",
       description: "A photo per meal: uploaded without its metadata, shown through signed URLs.",

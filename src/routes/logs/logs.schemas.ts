@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { MEAL_TYPES } from "../../db/schema";
-import { UUID_PATTERN } from "../../lib/ids";
 import { Day, Instant, Text } from "../../lib/openapi";
 
 const DAY_MS = 86_400_000;
@@ -31,10 +30,7 @@ const grams = z
 
 const LogItemInputSchema = z
   .strictObject({
-    foodId: z
-      .string()
-      .regex(UUID_PATTERN, "must be a food id")
-      .meta({ example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
+    foodId: z.uuid({ error: "must be a food id" }).meta({ example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
     grams: z.number().min(0.1).max(5000).meta({ description: "Grams eaten, kept to 2 decimals (rounded)" }),
   })
   .meta({ id: "LogItemInput" });
