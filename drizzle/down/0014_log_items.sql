@@ -1,5 +1,9 @@
--- Reverts 0014_log_items: the log JSON without items (as 0010_meal_photos left it), then the
--- snapshot function.
+-- Reverts 0014_log_items: the recent foods and food JSON functions, the log JSON without items (as
+-- 0010_meal_photos left it), then the snapshot function.
+DROP FUNCTION IF EXISTS recent_foods(uuid, int);
+--> statement-breakpoint
+DROP FUNCTION IF EXISTS food_json(foods, uuid);
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION meal_log_json(l meal_logs) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT jsonb_build_object(

@@ -284,7 +284,7 @@ export interface paths {
         put?: never;
         /**
          * Log a meal
-         * @description Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. With `items` (foods and grams), the server computes `calories`, `proteinG`, `carbsG` and `fatG` and keeps the items as a snapshot (see `items`). `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.
+         * @description Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. With `items` (1..30 foods the caller may see, grams 0.1..5000 kept to 2 decimals), the server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum of per100g × grams / 100: the exact sums rounded once (halves away from zero), while each item shows its own numbers to 1 decimal. The items are kept as a snapshot: editing or deleting a food later changes no log. Sending those numbers with items is 400 naming each; a food the caller may not see (unknown, or another user's custom food alike) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.
          */
         post: operations["createLog"];
         delete?: never;
@@ -514,7 +514,7 @@ export interface paths {
         };
         /**
          * The caller's most used foods
-         * @description For one-tap logging: the foods of the caller's logs of the last 30 days (by `eatenAt`), most used first (`uses`: how many logs had it), then the most recently eaten; at most 20. `lastGrams` is the amount of the latest use. Counted from the logs' item snapshots, joined to the foods the caller may still see: a deleted food drops out, another user's food never shows.
+         * @description For one-tap logging: the foods of the caller's logs of the last 30 days (by `eatenAt`), most used first (`uses`: how many logs had it), then the most recently eaten; at most 20. `lastGrams` is the amount of the latest use (a default for the next one), `lastEatenAt` its time. Counted from the logs' item snapshots, joined to the foods the caller may still see: a deleted food drops out, another user's food never shows.
          */
         get: operations["listRecentFoods"];
         put?: never;
@@ -663,14 +663,14 @@ export interface components {
             carbsG: number | null;
             fatG: number | null;
             tags: string[];
-            /** @description The foods this log was built from, as they were when it was written; [] for typed-in numbers */
+            /** @description [] for typed-in numbers */
             items: components["schemas"]["LogItem"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
         };
-        /** @description A food of a log: a snapshot; editing or deleting the food later changes nothing here */
+        /** @description A snapshot of a food, as it was when logged */
         LogItem: {
             foodId: string;
             name: string;
@@ -776,7 +776,7 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
-            /** @description Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. */
+            /** @description Foods eaten: the server computes calories, proteinG, carbsG and fatG from them */
             items?: components["schemas"]["LogItemInput"][];
         };
         LogItemInput: {
@@ -809,7 +809,7 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
-            /** @description Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. New items replace the log's items and all four numbers; `items: []` makes it a log of typed-in numbers again (keeping its numbers unless some are sent with it). Sending a number without items also drops the items (the numbers not sent stay). */
+            /** @description Foods eaten: the server computes calories, proteinG, carbsG and fatG from them; [] drops them */
             items?: components["schemas"]["LogItemInput"][];
         };
         Badge: {
@@ -925,9 +925,7 @@ export interface components {
         };
         RecentFood: {
             food: components["schemas"]["Food"];
-            /** @description How many of the caller's logs of the last 30 days had it */
             uses: number;
-            /** @description The grams of its latest use: a default for the next one */
             lastGrams: number;
             /** Format: date-time */
             lastEatenAt: string;

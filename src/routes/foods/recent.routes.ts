@@ -18,8 +18,8 @@ const FoodSchema = z
 const RecentFoodSchema = z
   .object({
     food: FoodSchema,
-    uses: z.number().int().meta({ description: "How many of the caller's logs of the last 30 days had it" }),
-    lastGrams: z.number().meta({ description: "The grams of its latest use: a default for the next one" }),
+    uses: z.number().int(),
+    lastGrams: z.number(),
     lastEatenAt: z.string().meta({ format: "date-time" }),
   })
   .meta({ id: "RecentFood" });

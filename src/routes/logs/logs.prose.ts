@@ -9,7 +9,7 @@ export const logsProse: Record<string, OperationProse> = {
   createLog: {
     summary: "Log a meal",
     description:
-      "Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. With `items` (foods and grams), the server computes `calories`, `proteinG`, `carbsG` and `fatG` and keeps the items as a snapshot (see `items`). `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.",
+      "Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. With `items` (1..30 foods the caller may see, grams 0.1..5000 kept to 2 decimals), the server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum of per100g × grams / 100: the exact sums rounded once (halves away from zero), while each item shows its own numbers to 1 decimal. The items are kept as a snapshot: editing or deleting a food later changes no log. Sending those numbers with items is 400 naming each; a food the caller may not see (unknown, or another user's custom food alike) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.",
   },
   listLogs: {
     summary: "The user's logs, newest first",

@@ -37,8 +37,9 @@ const LogItemInputSchema = z
 
 const items = z.array(LogItemInputSchema).max(30);
 
-const ITEMS_DESCRIPTION =
-  "Foods eaten (1..30). The server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum over items of per100g × grams / 100: exact sums rounded once, while each item shows its own numbers rounded to 1 decimal. Sending those numbers as well is 400. A food the caller may not see (unknown, or another user's custom food) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`.";
+// The rules (rounding, refusals, PATCH transitions) are in the operations' prose (logs.prose.ts),
+// which stays out of the Worker's bundle.
+const ITEMS_DESCRIPTION = "Foods eaten: the server computes calories, proteinG, carbsG and fatG from them";
 
 const NUMBER_FIELDS = ["calories", "proteinG", "carbsG", "fatG"] as const;
 
@@ -96,7 +97,7 @@ export const PatchLogSchema = z
   .strictObject({
     ...logFields,
     items: items.meta({
-      description: `${ITEMS_DESCRIPTION} New items replace the log's items and all four numbers; \`items: []\` makes it a log of typed-in numbers again (keeping its numbers unless some are sent with it). Sending a number without items also drops the items (the numbers not sent stay).`,
+      description: `${ITEMS_DESCRIPTION}; [] drops them`,
     }),
   })
   .partial()
@@ -116,7 +117,7 @@ const LogItemSchema = z
   })
   .meta({
     id: "LogItem",
-    description: "A food of a log: a snapshot; editing or deleting the food later changes nothing here",
+    description: "A snapshot of a food, as it was when logged",
   });
 
 export const LogSchema = z
@@ -136,8 +137,7 @@ export const LogSchema = z
     fatG: z.number().nullable(),
     tags: z.array(z.string()),
     items: z.array(LogItemSchema).meta({
-      description:
-        "The foods this log was built from, as they were when it was written; [] for typed-in numbers",
+      description: "[] for typed-in numbers",
     }),
     createdAt: z.string().meta({ format: "date-time" }),
     updatedAt: z.string().meta({ format: "date-time" }),
