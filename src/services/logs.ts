@@ -97,7 +97,9 @@ export async function createLog(
   idempotencyKey: string | undefined,
 ): Promise<(LogWriteResult & { replayed: false }) | Replay> {
   const { db } = services;
-  const claim = await claimFor(auth.userId, idempotencyKey, fields);
+  // A log of typed-in numbers is hashed as before logs had items: keys stored then still replay.
+  const { items: _none, ...typedIn } = fields;
+  const claim = await claimFor(auth.userId, idempotencyKey, fields.items ? fields : typedIn);
   const { key } = claim;
   const id = uuidv7();
   // From items, the numbers come from the foods, resolved in this same statement.
