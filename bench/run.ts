@@ -15,6 +15,7 @@ import { gzipSync } from "node:zlib";
 import { applyMigrations } from "../scripts/lib/migrate.ts";
 import { spawnReady, stopChild } from "../scripts/lib/spawn-ready.ts";
 import { LOCAL_DATABASE_URL, settingsFromEnvironment } from "../scripts/lib/worker-vars.ts";
+import { seedFoods } from "./foods.ts";
 import { type Answer, Counters, client, cpuTicks, median, throughput } from "./measure.ts";
 import { type Results, summarize, textTable, writeResults } from "./report.ts";
 import type { BenchStack } from "./stack.ts";
@@ -291,6 +292,7 @@ try {
   };
   log(`stack up: ${backend.postgres}, ${backend.redis}`);
   await applyMigrations(stack.postgresUrl);
+  const foodIds = await seedFoods(stack.postgresUrl);
   const built = await bundle;
   log(`bundle ${(built.gzip / 1024).toFixed(1)} KiB gzipped`);
 
@@ -314,7 +316,14 @@ try {
   // ----------------------------------------------------------------- per-endpoint workload (delay on)
   const call = client(baseUrl);
   const counters = new Counters(stack, delayMs);
-  const { recorded, mainUser } = await runWorkload({ call, counters, samples, warmups, progress: log });
+  const { recorded, mainUser } = await runWorkload({
+    call,
+    counters,
+    samples,
+    warmups,
+    foodIds,
+    progress: log,
+  });
 
   // The auth rows again on a Worker with the per-IP limits on (the production default), set too high
   // to refuse: what counting them costs. They are counted in parallel with the database work.

@@ -32,6 +32,7 @@ export const ENDPOINTS = {
   myBadgesWarm: { name: "GET /v1/users/me/badges (warm)", cache: "warm" },
   profile: { name: "GET /v1/users/:id" },
   createLog: { name: "POST /v1/logs" },
+  createLogItems: { name: "POST /v1/logs with items (3 foods)" },
   listLogs: { name: "GET /v1/logs" },
   getLog: { name: "GET /v1/logs/:id" },
   patchLog: { name: "PATCH /v1/logs/:id" },
@@ -54,6 +55,7 @@ export const ENDPOINTS = {
   searchFoods: { name: "GET /v1/foods?q=" },
   barcodeHit: { name: "GET /v1/foods/barcode/:code (stored)" },
   barcodeMiss: { name: "GET /v1/foods/barcode/:code (Open Food Facts stand-in)" },
+  recentFoods: { name: "GET /v1/foods/recent" },
   badgesCold: { name: "GET /v1/badges (cold)", cache: "cold" },
   badgesWarm: { name: "GET /v1/badges (warm)", cache: "warm" },
 } as const satisfies Record<string, { name: string; cache?: "cold" | "warm" }>;
@@ -98,6 +100,8 @@ export async function runWorkload(options: {
   counters: Counters;
   samples: number;
   warmups: number;
+  /** Open Food Facts products the logs from items name (bench/foods.ts). */
+  foodIds: string[];
   progress: (line: string) => void;
 }): Promise<{ recorded: Recorded; mainUser: { email: string; password: string } }> {
   const { call, counters } = options;
@@ -196,6 +200,13 @@ export async function runWorkload(options: {
 
     // Logs, and the per-user caches a log write invalidates (summary, stats, earned badges).
     const created = await m("createLog", { path: "/v1/logs", token, body: meal(100 + round, 1) });
+    const { calories: _c, proteinG: _p, ...fromFoods } = meal(200 + round, 2);
+    await m("createLogItems", {
+      path: "/v1/logs",
+      token,
+      body: { ...fromFoods, items: options.foodIds.map((foodId, i) => ({ foodId, grams: 50 + 25 * i })) },
+    });
+    await m("recentFoods", { path: "/v1/foods/recent", token });
     const summary = `/v1/logs/summary?from=${day(13)}&to=${day(0)}`;
     await m("summaryCold", { path: summary, token });
     await m("summaryWarm", { path: summary, token });

@@ -284,7 +284,7 @@ export interface paths {
         put?: never;
         /**
          * Log a meal
-         * @description Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.
+         * @description Its `localDate` is computed from `eatenAt` in the user's time zone and day start, and kept. With `items` (1..30 foods the caller may see, grams 0.1..5000 kept to 2 decimals), the server computes `calories` (an integer) and `proteinG`/`carbsG`/`fatG` (1 decimal) as the sum of per100g × grams / 100: the exact sums rounded once (halves away from zero), while each item shows its own numbers to 1 decimal. The items are kept as a snapshot: editing or deleting a food later changes no log. Sending those numbers with items is 400 naming each; a food the caller may not see (unknown, or another user's custom food alike) is 400 naming `items.<i>.foodId`; totals over a log's limits (10000 kcal, 1000 g of a macro) are 400 naming `items`. `events` lists the challenge progress, completions and badges this write caused. With an `Idempotency-Key`, the same key and body within 24 h answer the first response again (header `Idempotent-Replayed: true`) and create nothing; the same key with another body is 409.
          */
         post: operations["createLog"];
         delete?: never;
@@ -316,7 +316,7 @@ export interface paths {
         head?: never;
         /**
          * Change a log
-         * @description A new `eatenAt` moves the log to the day the user's current time zone gives it.
+         * @description A new `eatenAt` moves the log to the day the user's current time zone gives it. Items and typed-in numbers replace each other: new `items` recompute all four numbers; `items: []`, or a number sent without items, makes it a log of typed-in numbers (the numbers not sent keep their values).
          */
         patch: operations["updateLog"];
         trace?: never;
@@ -529,6 +529,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/foods/recent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's most used foods
+         * @description For one-tap logging: the foods of the caller's logs of the last 30 days (by `eatenAt`), most used first (`uses`: how many logs had it), then the most recently eaten; at most 20. `lastGrams` is the amount of the latest use (a default for the next one), `lastEatenAt` its time. Counted from the logs' item snapshots, joined to the foods the caller may still see: a deleted food drops out, another user's food never shows.
+         */
+        get: operations["listRecentFoods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/foods/barcode/{code}": {
         parameters: {
             query?: never;
@@ -715,10 +735,22 @@ export interface components {
             carbsG: number | null;
             fatG: number | null;
             tags: string[];
+            /** @description [] for typed-in numbers */
+            items: components["schemas"]["LogItem"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description A snapshot of a food, as it was when logged */
+        LogItem: {
+            foodId: string;
+            name: string;
+            grams: number;
+            calories: number;
+            proteinG: number;
+            carbsG: number;
+            fatG: number;
         };
         Stats: {
             /** @description Days in a row with a log, alive until a day without one has passed */
@@ -816,6 +848,17 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
+            /** @description Foods eaten: the server computes calories, proteinG, carbsG and fatG from them */
+            items?: components["schemas"]["LogItemInput"][];
+        };
+        LogItemInput: {
+            /**
+             * Format: uuid
+             * @example 0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b
+             */
+            foodId: string;
+            /** @description Grams eaten, kept to 2 decimals (rounded) */
+            grams: number;
         };
         PatchLog: {
             /** @enum {string} */
@@ -838,6 +881,8 @@ export interface components {
             /** @description Grams, kept to 2 decimals (rounded) */
             fatG?: number | null;
             tags?: string[];
+            /** @description Foods eaten: the server computes calories, proteinG, carbsG and fatG from them; [] drops them */
+            items?: components["schemas"]["LogItemInput"][];
         };
         Badge: {
             code: string;
@@ -966,6 +1011,13 @@ export interface components {
             };
             /** @description The caller created this food */
             owned: boolean;
+        };
+        RecentFood: {
+            food: components["schemas"]["Food"];
+            uses: number;
+            lastGrams: number;
+            /** Format: date-time */
+            lastEatenAt: string;
         };
         CreateFood: {
             name: string;
@@ -4008,6 +4060,51 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down; see `Retry-After`. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRecentFoods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's most used foods */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RecentFood"][];
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -11,6 +11,7 @@ import { accessLog } from "../middleware/access-log";
 import { corsAllowlist } from "../middleware/cors";
 import { jsonBody } from "../middleware/json-body";
 import { services } from "../middleware/services";
+import { invalidLogItems, LOG_ITEMS_SQLSTATE } from "../services/log-items";
 import { WRITE_QUOTA_SQLSTATE } from "../services/writes";
 import type { AppEnv } from "../types";
 import {
@@ -55,6 +56,8 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
       },
     });
   }
+  // A log's items named a food the caller may not see, or added up to more than a log holds.
+  if (state === LOG_ITEMS_SQLSTATE) return invalidLogItems(err);
   if (state === "40P01" || state === "40001") {
     // A deadlock or serialization failure: transient, and the transaction was rolled back whole.
     logger.warn("transaction conflict", { route: c.req.routePath, sqlState: state });

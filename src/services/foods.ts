@@ -46,12 +46,7 @@ export type FoodPatch = Partial<Omit<FoodInput, "per100g">> & { per100g?: Partia
  * The JSON of the food row `f` as `viewerId` sees it: one shape, built by the database, for every
  * read (search, get, barcode, export) and write.
  */
-export const foodJson = (viewerId: string) => sql`json_build_object(
-  'id', f.id, 'name', f.name, 'brand', f.brand, 'barcode', f.barcode, 'source', f.source,
-  'servingG', f.serving_g::float8,
-  'per100g', json_build_object('calories', f.calories_per_100g::float8, 'proteinG', f.protein_g_per_100g::float8,
-                               'carbsG', f.carbs_g_per_100g::float8, 'fatG', f.fat_g_per_100g::float8),
-  'owned', coalesce(f.owner_id = ${viewerId}::uuid, false))`;
+export const foodJson = (viewerId: string) => sql`food_json(f, ${viewerId}::uuid)`;
 
 /** Who may see the food row `f`: everyone a shared product, only its owner a custom food. */
 export const visibleTo = (viewerId: string) => sql`(f.owner_id is null or f.owner_id = ${viewerId}::uuid)`;

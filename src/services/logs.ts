@@ -17,6 +17,7 @@ import {
   settleClaim,
 } from "./idempotency";
 import { publishProgress } from "./leaderboard";
+import { fromSnapshot, itemsSnapshot, type LogItem, type LogItemInput, noItems } from "./log-items";
 import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
 import { asUserWrite, guardedWrite } from "./writes";
 
@@ -48,10 +49,18 @@ export type LogFields = {
   carbsG: number | null;
   fatG: number | null;
   tags: string[];
+  /** Foods eaten: the numbers are then computed from them (and not sent). Null: typed-in numbers. */
+  items: LogItemInput[] | null;
 };
 
 /** A log as the API answers it (built by the database's meal_log_json()). */
-export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
+export type Log = Omit<LogFields, "items"> & {
+  id: string;
+  localDate: string;
+  items: LogItem[];
+  createdAt: string;
+  updatedAt: string;
+};
 
 /**
  * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0010): the API's
@@ -88,9 +97,16 @@ export async function createLog(
   idempotencyKey: string | undefined,
 ): Promise<(LogWriteResult & { replayed: false }) | Replay> {
   const { db } = services;
-  const claim = await claimFor(auth.userId, idempotencyKey, fields);
+  // A log of typed-in numbers is hashed as before logs had items: keys stored then still replay.
+  const { items: _none, ...typedIn } = fields;
+  const claim = await claimFor(auth.userId, idempotencyKey, fields.items ? fields : typedIn);
   const { key } = claim;
   const id = uuidv7();
+  // From items, the numbers come from the foods, resolved in this same statement.
+  const snapshot = fields.items ? sql`cross join lateral ${itemsSnapshot(sql`u.id`, fields.items)} s` : sql``;
+  const { calories, proteinG, carbsG, fatG, items } = fields.items
+    ? fromSnapshot
+    : { ...fields, items: noItems };
   return asUserWrite(services, auth, async () => {
     try {
       const [, created, applied] = await guardedWrite(services, auth, [
@@ -100,13 +116,13 @@ export async function createLog(
           claim,
           sql`
             insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
-                                   calories, protein_g, carbs_g, fat_g, tags)
+                                   calories, protein_g, carbs_g, fat_g, items, tags)
             select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
                    local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
-                   ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${fields.calories},
-                   ${fields.proteinG}, ${fields.carbsG}, ${fields.fatG},
+                   ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${calories},
+                   ${proteinG}, ${carbsG}, ${fatG}, ${items},
                    array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
-            from users u where u.id = ${auth.userId} and ${notReplayed}
+            from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
             returning meal_log_json(meal_logs) as result`,
           sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
         ),
@@ -144,14 +160,23 @@ export async function getLog(services: Services, auth: AuthContext, id: string):
   return presentLog(services, row.log);
 }
 
-export type LogPatch = Partial<LogFields>;
+export type LogPatch = Omit<Partial<LogFields>, "items"> & { items?: LogItemInput[] };
 
-/** Changes a log; a new `eatenAt` moves it to the day the user's current zone gives it. */
+const NUMBERS = ["calories", "proteinG", "carbsG", "fatG"] as const;
+
+/**
+ * Changes a log; a new `eatenAt` moves it to the day the user's current zone gives it. Items and
+ * typed-in numbers replace each other: new items recompute all four numbers; `items: []` or any
+ * typed-in number makes it a log of typed-in numbers again (the numbers not sent stay as they were).
+ */
 export async function patchLog(services: Services, auth: AuthContext, id: string, patch: LogPatch) {
   const { db } = services;
   assertId(id);
-  const { eatenAt, tags, ...plain } = patch;
+  const { eatenAt, tags, items, ...plain } = patch;
   const changes: Record<string, unknown> = { ...plain, updatedAt: sql`now()` };
+  const fromItems = items !== undefined && items.length > 0;
+  if (fromItems) Object.assign(changes, fromSnapshot);
+  else if (items !== undefined || NUMBERS.some((name) => patch[name] !== undefined)) changes.items = noItems;
   if (eatenAt !== undefined) {
     changes.eatenAt = new Date(eatenAt);
     changes.localDate = localDayOf(auth.userId, eatenAt);
@@ -169,6 +194,8 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
       db
         .update(mealLogs)
         .set(changes)
+        // The items' snapshot `s` (resolved in this statement); without items, one empty row.
+        .from(fromItems ? sql`${itemsSnapshot(auth.userId, items)} s` : sql`(select) s`)
         .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
         .returning({ log: logJson }),
       applyWrite(db, auth.userId, uuidv7()),

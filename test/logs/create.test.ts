@@ -34,6 +34,7 @@ describe("POST /v1/logs: happy path", () => {
         carbsG: 90.25,
         fatG: 12,
         tags: ["homemade", "vegetable"],
+        items: [],
         createdAt: expect.stringMatching(ISO_UTC),
         updatedAt: expect.stringMatching(ISO_UTC),
       },
@@ -66,6 +67,7 @@ describe("POST /v1/logs: happy path", () => {
       carbsG: null,
       fatG: null,
       tags: [],
+      items: [],
       createdAt: expect.stringMatching(ISO_UTC),
       updatedAt: expect.stringMatching(ISO_UTC),
     });

@@ -61,6 +61,7 @@ describe("PATCH /v1/logs/:id: happy path", () => {
       id: log.id,
       eatenAt: "2026-11-19T10:00:00.000Z",
       localDate: "2026-11-19",
+      items: [],
       createdAt: log.createdAt,
       updatedAt: expect.stringMatching(ISO_UTC),
     });

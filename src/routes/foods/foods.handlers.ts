@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { canonicalBarcode } from "../../lib/barcode";
 import { lookupBarcode } from "../../services/food-barcodes";
 import * as foods from "../../services/foods";
+import { recentFoods } from "../../services/recent-foods";
 import type { AppEnv } from "../../types";
 import { idempotencyKeyOf } from "../idempotency-key";
 import type * as routes from "./foods.routes";
@@ -56,3 +57,6 @@ export const deleteFoodHandler: Handler<typeof routes.deleteFood> = async (c) =>
   await foods.deleteFood(c.var, c.var.auth, c.req.valid("param").id);
   return c.body(null, 204);
 };
+
+export const listRecentFoodsHandler: Handler<typeof routes.listRecentFoods> = async (c) =>
+  c.json(await recentFoods(c.var, c.var.auth), 200);

@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { authenticated, createRoute, json, jsonBody, noContent, problems } from "../../lib/openapi";
 import { idempotencyKeyParameter } from "../idempotency-key";
 import { IdParamSchema } from "../logs/logs.schemas";
@@ -7,6 +8,7 @@ import {
   FoodPageSchema,
   FoodSchema,
   PatchFoodSchema,
+  RecentFoodSchema,
   SearchFoodsQuerySchema,
 } from "./foods.schemas";
 
@@ -74,4 +76,16 @@ export const deleteFood = createRoute({
   security: authenticated,
   request: { params: IdParamSchema },
   responses: { 204: noContent("Deleted"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
+});
+
+export const listRecentFoods = createRoute({
+  method: "get",
+  path: "/v1/foods/recent",
+  operationId: "listRecentFoods",
+  tags,
+  security: authenticated,
+  responses: {
+    200: json(z.object({ items: z.array(RecentFoodSchema) }), "The caller's most used foods"),
+    ...problems(401, 503),
+  },
 });

@@ -60,6 +60,15 @@ export const FoodSchema = z
   })
   .meta({ id: "Food" });
 
+export const RecentFoodSchema = z
+  .object({
+    food: FoodSchema,
+    uses: z.number().int(),
+    lastGrams: z.number(),
+    lastEatenAt: z.string().meta({ format: "date-time" }),
+  })
+  .meta({ id: "RecentFood" });
+
 export const FoodPageSchema = z.object({ items: z.array(FoodSchema), nextCursor: z.string().nullable() });
 
 export const SearchFoodsQuerySchema = z.object({

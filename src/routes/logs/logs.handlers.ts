@@ -18,6 +18,7 @@ export const createLogHandler: RouteHandler<typeof createLog, AppEnv> = async (c
     carbsG: input.carbsG ?? null,
     fatG: input.fatG ?? null,
     tags: input.tags ?? [],
+    items: input.items ?? null,
   };
   const result = await logs.createLog(c.var, c.var.auth, fields, idempotencyKeyOf(c));
   if (result.replayed) {

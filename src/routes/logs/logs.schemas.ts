@@ -28,6 +28,37 @@ const grams = z
   .nullable()
   .meta({ description: "Grams, kept to 2 decimals (rounded)" });
 
+const LogItemInputSchema = z
+  .strictObject({
+    foodId: z.uuid({ error: "must be a food id" }).meta({ example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
+    grams: z.number().min(0.1).max(5000).meta({ description: "Grams eaten, kept to 2 decimals (rounded)" }),
+  })
+  .meta({ id: "LogItemInput" });
+
+const items = z.array(LogItemInputSchema).max(30);
+
+// The rules (rounding, refusals, PATCH transitions) are in the operations' prose (logs.prose.ts),
+// which stays out of the Worker's bundle.
+const ITEMS_DESCRIPTION = "Foods eaten: the server computes calories, proteinG, carbsG and fatG from them";
+
+const NUMBER_FIELDS = ["calories", "proteinG", "carbsG", "fatG"] as const;
+
+/** Items and typed-in numbers exclude each other: with items, the server computes the numbers. */
+const numbersWithItems = (
+  body: { items?: unknown[] } & Partial<Record<(typeof NUMBER_FIELDS)[number], unknown>>,
+  ctx: z.core.$RefinementCtx,
+) => {
+  if (!body.items?.length) return;
+  for (const name of NUMBER_FIELDS) {
+    if (body[name] !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: "must not be sent with items: it is computed from them",
+      });
+  }
+};
+
 const logFields = {
   mealType: MealTypeSchema,
   eatenAt: EatenAtSchema,
@@ -57,14 +88,37 @@ export const CreateLogSchema = z
     carbsG: grams.optional(),
     fatG: grams.optional(),
     tags: logFields.tags.optional(),
+    items: items.min(1).optional().meta({ description: ITEMS_DESCRIPTION }),
   })
+  .superRefine(numbersWithItems)
   .meta({ id: "CreateLog" });
 
 export const PatchLogSchema = z
-  .strictObject(logFields)
+  .strictObject({
+    ...logFields,
+    items: items.meta({
+      description: `${ITEMS_DESCRIPTION}; [] drops them`,
+    }),
+  })
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, "must change at least one field")
+  .superRefine(numbersWithItems)
   .meta({ id: "PatchLog" });
+
+const LogItemSchema = z
+  .object({
+    foodId: z.string(),
+    name: z.string(),
+    grams: z.number(),
+    calories: z.number(),
+    proteinG: z.number(),
+    carbsG: z.number(),
+    fatG: z.number(),
+  })
+  .meta({
+    id: "LogItem",
+    description: "A snapshot of a food, as it was when logged",
+  });
 
 export const LogSchema = z
   .object({
@@ -82,6 +136,9 @@ export const LogSchema = z
     carbsG: z.number().nullable(),
     fatG: z.number().nullable(),
     tags: z.array(z.string()),
+    items: z.array(LogItemSchema).meta({
+      description: "[] for typed-in numbers",
+    }),
     createdAt: z.string().meta({ format: "date-time" }),
     updatedAt: z.string().meta({ format: "date-time" }),
   })

@@ -1,0 +1,21 @@
+import { sql } from "drizzle-orm";
+import { guarded } from "../db/session-guard";
+import type { AuthContext, Services } from "../types";
+import type { Food } from "./foods";
+
+/** How many recent foods GET /v1/foods/recent answers. */
+export const RECENT_FOODS_LIMIT = 20;
+
+export type RecentFood = { food: Food; uses: number; lastGrams: number; lastEatenAt: string };
+
+/**
+ * The caller's most used foods of the last 30 days, for one-tap logging: one round trip to the
+ * database's recent_foods() (drizzle/0014_log_items.sql), which documents the order and the counts.
+ */
+export async function recentFoods(services: Services, auth: AuthContext): Promise<{ items: RecentFood[] }> {
+  const { db } = services;
+  const [result] = await guarded(db, auth.sessionId, [
+    db.execute<{ item: RecentFood }>(sql`select recent_foods(${auth.userId}, ${RECENT_FOODS_LIMIT}) as item`),
+  ]);
+  return { items: result.rows.map((row) => row.item) };
+}

@@ -1,0 +1,57 @@
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { signUp } from "../helpers/factories";
+import { insertFood } from "../helpers/foods";
+
+// A log built from foods resolves and sums them in the write's own statement: still ONE database
+// round trip, like any log write; recent foods are one too. Counted by the local Neon endpoint
+// under a tag of this test's own.
+
+async function roundTrips(tag: string) {
+  const response = await fetch(`${inject("neonControlUrl")}/stats?tag=${tag}`);
+  return ((await response.json()) as { httpRequests: number }).httpRequests;
+}
+
+describe("database round trips with items", () => {
+  it("is one for POST /v1/logs with items, one for a PATCH with items, one for GET /v1/foods/recent", async () => {
+    const account = await signUp();
+    const foods = await Promise.all([insertFood(), insertFood({ ownerId: account.user.id })]);
+    const tag = `rt-${crypto.randomUUID()}`;
+    const app = buildApp();
+    const bindings = {
+      ...env,
+      NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`),
+    };
+    const call = (method: string, path: string, body?: unknown) =>
+      app.request(
+        `http://localhost${path}`,
+        {
+          method,
+          headers: { Authorization: `Bearer ${account.accessToken}`, "Content-Type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+        bindings,
+      );
+    const items = foods.map((food, i) => ({ foodId: food.id, grams: 100 + i }));
+
+    let before = await roundTrips(tag);
+    const created = await call("POST", "/v1/logs", {
+      mealType: "lunch",
+      eatenAt: new Date().toISOString(),
+      title: "Bibimbap",
+      items,
+    });
+    expect(created.status).toBe(201);
+    expect((await roundTrips(tag)) - before).toBe(1);
+    const { log } = await created.json<{ log: { id: string } }>();
+
+    before = await roundTrips(tag);
+    expect((await call("PATCH", `/v1/logs/${log.id}`, { items: items.slice(1) })).status).toBe(200);
+    expect((await roundTrips(tag)) - before).toBe(1);
+
+    before = await roundTrips(tag);
+    expect((await call("GET", "/v1/foods/recent")).status).toBe(200);
+    expect((await roundTrips(tag)) - before).toBe(1);
+  });
+});
