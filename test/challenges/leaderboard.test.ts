@@ -22,7 +22,6 @@ import {
   redisBackUp,
   sleep,
   unknownId,
-  watchWarnings,
 } from "./support";
 
 /** A known bug of the Redis path: the embedded in-memory Redis never serves boards, so it passes there. */
@@ -211,42 +210,42 @@ describe("leaderboard", () => {
   });
 
   describe("with Redis down", () => {
-    let warnings: ReturnType<typeof watchWarnings>;
+    let warnings: ReturnType<typeof captureConsole>;
     let anyToken = "";
     beforeEach(() => {
-      warnings = watchWarnings();
+      warnings = captureConsole();
     });
     afterEach(async () => {
       warnings.restore();
-      if (anyToken) await redisBackUp(anyToken);
+      if (anyToken) await redisBackUp();
     });
 
     it("computes the same ranking from PostgreSQL, warns once (no error); the board is right again once Redis is back", async () => {
       const { players, challenge, expected } = await rankedChallenge();
       anyToken = players.a.accessToken;
-      await redisBackUp(anyToken);
+      await redisBackUp();
       await warm(players.a.accessToken, challenge.id);
       // Let the deferred work of earlier requests settle: a Redis call of theirs that succeeds in the
       // middle of the outage below would mark Redis "up" again (and the next failure warn anew).
       await sleep(300);
-      const before = warnings.outageWarnings().length;
+      const before = outageLines(warnings.lines()).length;
 
-      const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
         token: players.b.accessToken,
       });
       expect(down.status).toBe(200);
       expectRanked(down.body, players, expected);
       expect(down.body.me).toEqual({ rank: 3, current: 2, completedAt: null });
-      const limited = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard?limit=1`, {
+      const limited = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard?limit=1`, { bindings: REDIS_DOWN,
         token: players.e.accessToken,
       });
       expect(boardOrder(limited.body)).toEqual(expected.slice(0, 1));
       expect(limited.body.me).toEqual({ rank: 5, current: 0, completedAt: null });
       await sleep(50); // let the deferred (failing) rebuild run
-      expect(warnings.outageWarnings().length - before).toBe(1);
+      expect(outageLines(warnings.lines()).length - before).toBe(1);
 
       // Redis back: the board it serves is the same.
-      await redisBackUp(anyToken);
+      await redisBackUp();
       const back = await leaderboardOf(players.b.accessToken, challenge.id);
       expect(back).toEqual(down.body);
 
@@ -262,7 +261,7 @@ describe("leaderboard", () => {
       anyToken = u.accessToken;
       const challenge = await createChallenge(u.accessToken, { rule: { type: "log_days", target: 2 } });
       await logMeal(u.accessToken, { eatenAt: onDay(-2) });
-      const joined = await apiWith(REDIS_DOWN, `/v1/challenges/${challenge.id}/join`, {
+      const joined = await callJson(`/v1/challenges/${challenge.id}/join`, { bindings: REDIS_DOWN,
         method: "POST",
         token: u.accessToken,
       });
@@ -270,7 +269,7 @@ describe("leaderboard", () => {
         status: 201,
         body: { progress: { current: 1, target: 2, completed: false, completedAt: null } },
       });
-      const write = await apiWith(REDIS_DOWN, "/v1/logs", {
+      const write = await callJson("/v1/logs", { bindings: REDIS_DOWN,
         token: u.accessToken,
         body: { mealType: "dinner", eatenAt: onDay(-1), title: "Offline dinner" },
       });
@@ -280,23 +279,23 @@ describe("leaderboard", () => {
         "challenge_completed",
         "badge_awarded",
       ]);
-      const progress = await apiWith(REDIS_DOWN, `/v1/challenges/${challenge.id}/progress`, {
+      const progress = await callJson(`/v1/challenges/${challenge.id}/progress`, { bindings: REDIS_DOWN,
         token: u.accessToken,
       });
       expect(progress.body).toMatchObject({ current: 2, completed: true });
-      const board = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+      const board = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
         token: u.accessToken,
       });
       expect(board.body.me).toMatchObject({ rank: 1, current: 2, completedAt: progress.body.completedAt });
-      const badges = await apiWith(REDIS_DOWN, "/v1/badges", { token: u.accessToken });
+      const badges = await callJson("/v1/badges", { bindings: REDIS_DOWN, token: u.accessToken });
       expect(badges.status).toBe(200);
       expect(badges.body.items.filter((badge: any) => badge.earned).map((badge: any) => badge.code)).toEqual([
         "first_log",
         "first_challenge",
       ]);
-      const mine = await apiWith(REDIS_DOWN, "/v1/users/me/badges", { token: u.accessToken });
+      const mine = await callJson("/v1/users/me/badges", { bindings: REDIS_DOWN, token: u.accessToken });
       expect(mine.body.items.map((badge: any) => badge.code)).toEqual(["first_log", "first_challenge"]);
-      expect(warnings.outageWarnings().length).toBeGreaterThanOrEqual(1);
+      expect(outageLines(warnings.lines()).length).toBeGreaterThanOrEqual(1);
     });
 
     // BUG (src/services/leaderboard.ts updateLeaderboards / readLeaderboard): a log write made while
@@ -307,25 +306,25 @@ describe("leaderboard", () => {
     it("progress written while Redis is down shows on the board once Redis is back", async () => {
       const { players, challenge, expected } = await rankedChallenge();
       anyToken = players.a.accessToken;
-      await redisBackUp(anyToken);
+      await redisBackUp();
       await warm(players.a.accessToken, challenge.id);
 
       // e completes while Redis is down: the write succeeds (PostgreSQL is the source of truth).
       for (const day of [-3, -2, -1]) {
-        const write = await apiWith(REDIS_DOWN, "/v1/logs", {
+        const write = await callJson("/v1/logs", { bindings: REDIS_DOWN,
           token: players.e.accessToken,
           body: { mealType: "lunch", eatenAt: onDay(day), title: "Offline lunch" },
         });
         expect(write.status).toBe(201);
       }
       const [a, c, b, d, e] = expected;
-      const down = await apiWith<Board>(REDIS_DOWN, `/v1/challenges/${challenge.id}/leaderboard`, {
+      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
         token: players.e.accessToken,
       });
       expect(boardOrder(down.body)).toEqual([a, c, e, b, d]);
       expect(down.body.me).toMatchObject({ rank: 3, current: 3 });
 
-      await redisBackUp(anyToken);
+      await redisBackUp();
       await eventually(async () => {
         const board = await leaderboardOf(players.e.accessToken, challenge.id);
         expect(boardOrder(board)).toEqual([a, c, e, b, d]);
