@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { signUp, uniqueEmail, uniqueIp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { ACCESS_TTL, api, claimsOf, getMe, sessionIdOf, setCookie } from "./support";
+import { ACCESS_TTL, authCall, claimsOf, sessionIdOf, setCookie } from "../helpers/auth";
+import { expectProblem, uniqueIp } from "../helpers/http";
+import { getMe, signUp, uniqueEmail } from "../helpers/users";
 
-const login = (body: Record<string, unknown>, ip = uniqueIp()) => api("/v1/auth/login", { ip, body });
+const login = (body: Record<string, unknown>, ip = uniqueIp()) => authCall("/v1/auth/login", { ip, body });
 
 /** A problem without the members that differ per request. */
 const stable = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
+import { authCall, cookieFrom, expectAuthCookiesCleared, sessionIdOf } from "../helpers/auth";
 import { call, expectProblem } from "../helpers/http";
-import { api, cookieFrom, expectAuthCookiesCleared, getMe, logIn, sessionIdOf } from "./support";
+import { getMe, logIn, signUp } from "../helpers/users";
 
-const logout = (options: Parameters<typeof api>[1] = {}) =>
-  api("/v1/auth/logout", { method: "POST", ...options });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+const logout = (options: Parameters<typeof authCall>[1] = {}) =>
+  authCall("/v1/auth/logout", { method: "POST", ...options });
+const refresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
 
 describe("POST /v1/auth/logout: happy path", () => {
   it("answers 204 with no body and clears both cookies", async () => {
@@ -22,10 +22,10 @@ describe("POST /v1/auth/logout: happy path", () => {
     const token = account.accessToken;
     const attempts = [
       getMe(token),
-      api("/v1/users/me", { method: "PATCH", token, body: { displayName: "after logout" } }),
-      api("/v1/users/me/export", { token }),
-      api("/v1/users/me", { method: "DELETE", token, body: { password: account.password } }),
-      api("/v1/auth/password", {
+      authCall("/v1/users/me", { method: "PATCH", token, body: { displayName: "after logout" } }),
+      authCall("/v1/users/me/export", { token }),
+      authCall("/v1/users/me", { method: "DELETE", token, body: { password: account.password } }),
+      authCall("/v1/auth/password", {
         token,
         body: { currentPassword: account.password, newPassword: "a whole new password" },
       }),

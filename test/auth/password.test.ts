@@ -11,18 +11,19 @@ import {
   saltFor,
   verifyPassword,
 } from "../../src/lib/password";
-import { signUp } from "../helpers/factories";
+import { authCall, cookieFrom, EVIL_ORIGIN, JWT, sessionIdOf } from "../helpers/auth";
+import { sql } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
-import { api, cookieFrom, EVIL_ORIGIN, getMe, JWT, logIn, sessionIdOf, sql } from "./support";
+import { getMe, logIn, signUp } from "../helpers/users";
 
 const NEW_PASSWORD = "a brand new passphrase";
 // The tests set no PASSWORD_SALT_SECRET: salts are keyed with JWT_SECRET (src/config.ts).
 const SALT_SECRET = JWT.secret;
 
 const changePassword = (token: string, body: Record<string, unknown>) =>
-  api("/v1/auth/password", { token, body });
-const login = (email: string, password: string) => api("/v1/auth/login", { body: { email, password } });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+  authCall("/v1/auth/password", { token, body });
+const login = (email: string, password: string) => authCall("/v1/auth/login", { body: { email, password } });
+const refresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
 
 const storedHash = async (userId: string) =>
   (await sql<{ password_hash: string }>("select password_hash from users where id = $1", [userId]))[0]!
@@ -155,7 +156,7 @@ describe("POST /v1/auth/password: happy path", () => {
     expect(renewed.status).toBe(200);
     expect(sessionIdOf(renewed.body.accessToken)).toBe(sessionIdOf(account.accessToken));
     // The export shows the two other sessions as revoked.
-    const exported = await api("/v1/users/me/export", { token: renewed.body.accessToken });
+    const exported = await authCall("/v1/users/me/export", { token: renewed.body.accessToken });
     const revoked = exported.body.sessions.filter(
       (session: { revokedAt: string | null }) => session.revokedAt,
     );
@@ -166,7 +167,7 @@ describe("POST /v1/auth/password: happy path", () => {
 
   it("works from the access cookie (same origin)", async () => {
     const account = await signUp();
-    const { status } = await api("/v1/auth/password", {
+    const { status } = await authCall("/v1/auth/password", {
       cookie: cookieFrom(account.cookies, "access_token"),
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
     });
@@ -228,11 +229,13 @@ describe("POST /v1/auth/password: errors", () => {
 
   it("answers 401 without a token, or from a session that has ended", async () => {
     const account = await signUp();
-    const anonymous = await api("/v1/auth/password", {
+    const anonymous = await authCall("/v1/auth/password", {
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
     });
     await expectProblem(anonymous.response, 401);
-    expect((await api("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(204);
+    expect((await authCall("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(
+      204,
+    );
     const ended = await changePassword(account.accessToken, {
       currentPassword: account.password,
       newPassword: NEW_PASSWORD,
@@ -243,7 +246,7 @@ describe("POST /v1/auth/password: errors", () => {
 
   it("refuses a cookie-authenticated change from a foreign origin (CSRF)", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/auth/password", {
+    const { response } = await authCall("/v1/auth/password", {
       cookie: cookieFrom(account.cookies, "access_token"),
       origin: EVIL_ORIGIN,
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },

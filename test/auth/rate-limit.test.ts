@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PASSWORD, signUp, uniqueEmail, uniqueIp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { api, awayFromWindowEdge, expectRateLimited, getMe, logIn, signUpFrom, sql } from "./support";
+import { authCall, expectRateLimited } from "../helpers/auth";
+import { sql } from "../helpers/db";
+import { expectProblem, uniqueIp } from "../helpers/http";
+import { DEFAULT_PASSWORD, getMe, logIn, signUp, uniqueEmail } from "../helpers/users";
+import { awayFromWindowEdge } from "../helpers/wait";
 
 // wrangler.toml [vars] and src/services/rate-limit.ts.
 const LOGIN_FAILURES = { limit: 10, window: 15 * 60 };
@@ -10,7 +12,7 @@ const SIGNUPS_PER_IP = { limit: 20, window: 60 * 60 };
 const REFRESH_PER_SESSION = { limit: 10, window: 60 };
 
 const login = (email: string, password: string, ip = uniqueIp()) =>
-  api("/v1/auth/login", { ip, body: { email, password } });
+  authCall("/v1/auth/login", { ip, body: { email, password } });
 
 /** Runs `count` calls of `make`, `batch` at a time; returns the statuses in order. */
 async function statusesOf(count: number, batch: number, make: (i: number) => Promise<{ status: number }>) {
@@ -72,11 +74,11 @@ describe("failed logins: 10 per email per 15 minutes", () => {
     const account = await signUp();
     const statuses = await statusesOf(LOGIN_FAILURES.limit + 2, 4, (i) =>
       i % 2
-        ? api("/v1/auth/password", {
+        ? authCall("/v1/auth/password", {
             token: account.accessToken,
             body: { currentPassword: `guess ${i}`, newPassword: "a brand new passphrase" },
           })
-        : api("/v1/users/me", {
+        : authCall("/v1/users/me", {
             method: "DELETE",
             token: account.accessToken,
             body: { password: `guess ${i}` },
@@ -133,10 +135,13 @@ describe("auth routes: 60 per IP per minute", () => {
     const ip = uniqueIp();
     await awayFromWindowEdge(AUTH_PER_IP.window, 5_000);
     await statusesOf(AUTH_PER_IP.limit, 10, () => login(uniqueEmail("probe"), "wrong password", ip));
-    const refreshed = await api("/v1/auth/refresh", { ip, body: { refreshToken: account.refreshToken } });
+    const refreshed = await authCall("/v1/auth/refresh", {
+      ip,
+      body: { refreshToken: account.refreshToken },
+    });
     await expectRateLimited(refreshed.response, AUTH_PER_IP.limit, AUTH_PER_IP.window);
     // The rotation was taken back: the presented token is still the one that works.
-    const elsewhere = await api("/v1/auth/refresh", {
+    const elsewhere = await authCall("/v1/auth/refresh", {
       ip: uniqueIp(),
       body: { refreshToken: account.refreshToken },
     });
@@ -150,7 +155,7 @@ describe("signups: 20 per IP per hour", () => {
     const ip = uniqueIp();
     await awayFromWindowEdge(SIGNUPS_PER_IP.window, 5_000);
     const statuses = await statusesOf(SIGNUPS_PER_IP.limit, 5, () =>
-      api("/v1/auth/signup", {
+      authCall("/v1/auth/signup", {
         ip,
         body: { email: uniqueEmail("bulk"), password: DEFAULT_PASSWORD, displayName: "Bulk" },
       }),
@@ -158,32 +163,34 @@ describe("signups: 20 per IP per hour", () => {
     expect(statuses).toEqual(Array(SIGNUPS_PER_IP.limit).fill(201));
     const email = uniqueEmail("late");
     const body = { email, password: DEFAULT_PASSWORD, displayName: "Late" };
-    const blocked = await api("/v1/auth/signup", { ip, body });
+    const blocked = await authCall("/v1/auth/signup", { ip, body });
     await expectRateLimited(blocked.response, SIGNUPS_PER_IP.limit, SIGNUPS_PER_IP.window);
     // Refused before anything was created: the email is still free.
-    const elsewhere = await api("/v1/auth/signup", { ip: uniqueIp(), body });
+    const elsewhere = await authCall("/v1/auth/signup", { ip: uniqueIp(), body });
     expect(elsewhere.status).toBe(201);
   });
 });
 
 describe("refresh: 10 per session per minute", () => {
   it("answers the 11th refresh of one session with 429 and leaves the session alive", async () => {
-    const account = await signUpFrom(uniqueIp());
+    const account = await signUp();
     const other = await logIn(account.email, account.password);
     await awayFromWindowEdge(REFRESH_PER_SESSION.window, 3_000);
     let token = account.refreshToken;
     let accessToken = account.accessToken;
     for (let i = 0; i < REFRESH_PER_SESSION.limit; i++) {
-      const { status, body } = await api("/v1/auth/refresh", { body: { refreshToken: token } });
+      const { status, body } = await authCall("/v1/auth/refresh", { body: { refreshToken: token } });
       expect(status).toBe(200);
       token = body.refreshToken;
       accessToken = body.accessToken;
     }
-    const blocked = await api("/v1/auth/refresh", { body: { refreshToken: token } });
+    const blocked = await authCall("/v1/auth/refresh", { body: { refreshToken: token } });
     await expectRateLimited(blocked.response, REFRESH_PER_SESSION.limit, REFRESH_PER_SESSION.window);
     // The refusal came before the rotation: nothing was revoked.
     expect((await getMe(accessToken)).status).toBe(200);
     // The limit is per session: the user's other session refreshes freely.
-    expect((await api("/v1/auth/refresh", { body: { refreshToken: other.refreshToken } })).status).toBe(200);
+    expect((await authCall("/v1/auth/refresh", { body: { refreshToken: other.refreshToken } })).status).toBe(
+      200,
+    );
   });
 });

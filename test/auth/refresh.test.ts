@@ -1,22 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
   ACCESS_TTL,
   ALLOWED_ORIGINS,
   ageRotations,
-  api,
+  authCall,
   cookieFrom,
   expectAuthCookiesCleared,
-  getMe,
   sessionIdOf,
   setCookie,
-  sql,
-} from "./support";
+} from "../helpers/auth";
+import { sql } from "../helpers/db";
+import { expectProblem } from "../helpers/http";
+import { getMe, signUp } from "../helpers/users";
 
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+const refresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
 const refreshWithCookie = (cookie: string, origin?: string) =>
-  api("/v1/auth/refresh", { method: "POST", cookie, origin });
+  authCall("/v1/auth/refresh", { method: "POST", cookie, origin });
 
 describe("POST /v1/auth/refresh: happy path", () => {
   it("exchanges a refresh token from the body for a new pair in the same session", async () => {
@@ -64,7 +63,7 @@ describe("POST /v1/auth/refresh: happy path", () => {
 
   it("returns the profile as it is now (not as it was at sign-in)", async () => {
     const account = await signUp();
-    const patched = await api("/v1/users/me", {
+    const patched = await authCall("/v1/users/me", {
       method: "PATCH",
       token: account.accessToken,
       body: {
@@ -89,9 +88,9 @@ describe("POST /v1/auth/refresh: happy path", () => {
 
 describe("POST /v1/auth/refresh: refused tokens", () => {
   it("answers 401 when no refresh token is sent at all", async () => {
-    const none = await api("/v1/auth/refresh", { method: "POST" });
+    const none = await authCall("/v1/auth/refresh", { method: "POST" });
     expect((await expectProblem(none.response, 401)).code).toBe("UNAUTHENTICATED");
-    const empty = await api("/v1/auth/refresh", { body: {} });
+    const empty = await authCall("/v1/auth/refresh", { body: {} });
     await expectProblem(empty.response, 401);
   });
 
@@ -109,7 +108,7 @@ describe("POST /v1/auth/refresh: refused tokens", () => {
   it("refuses an over-long token (400) and unknown fields (400)", async () => {
     const account = await signUp();
     await expectProblem((await refresh("x".repeat(201))).response, 400);
-    const extra = await api("/v1/auth/refresh", {
+    const extra = await authCall("/v1/auth/refresh", {
       body: { refreshToken: account.refreshToken, userId: "x" },
     });
     await expectProblem(extra.response, 400);
@@ -142,7 +141,9 @@ describe("POST /v1/auth/refresh: refused tokens", () => {
 
   it("refuses the refresh token of a session that was logged out", async () => {
     const account = await signUp();
-    expect((await api("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(204);
+    expect((await authCall("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(
+      204,
+    );
     await expectProblem((await refresh(account.refreshToken)).response, 401);
   });
 });
@@ -183,7 +184,9 @@ describe("POST /v1/auth/refresh: reuse of a rotated token", () => {
 
   it("ends only that session: the user's other sessions keep working", async () => {
     const account = await signUp();
-    const other = await api("/v1/auth/login", { body: { email: account.email, password: account.password } });
+    const other = await authCall("/v1/auth/login", {
+      body: { email: account.email, password: account.password },
+    });
     expect((await refresh(account.refreshToken)).status).toBe(200);
     await ageRotations(account.accessToken);
     await expectProblem((await refresh(account.refreshToken)).response, 401);

@@ -1,36 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SignedUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
-  api,
-  apiWith,
-  awayFromMidnight,
   type Board,
   boardExists,
   boardOrder,
   createChallenge,
   deleteBoard,
-  eventually,
   join,
   leaderboardOf,
   leaderboardRaw,
   leave,
-  logMeal,
-  newUser,
-  onDay,
-  REDIS_DOWN,
-  redisBackUp,
-  sleep,
-  unknownId,
-} from "./support";
+  logToday,
+  newPlayer,
+} from "../helpers/challenges";
+import { captureConsole, outageLines } from "../helpers/console";
+import { onDay } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { REDIS_DOWN, redisBackUp } from "../helpers/redis";
+import type { Account } from "../helpers/users";
+import { awayFromMidnight, eventually, sleep } from "../helpers/wait";
 
 /** A known bug of the Redis path: the embedded in-memory Redis never serves boards, so it passes there. */
 
-type Players = Record<"a" | "b" | "c" | "d" | "e", SignedUp>;
+type Players = Record<"a" | "b" | "c" | "d" | "e", Account>;
 
 /** Logs one meal on each of `days` (offsets from today). */
-async function logDays(player: SignedUp, days: number[]) {
-  for (const day of days) await logMeal(player.accessToken, { eatenAt: onDay(day) });
+async function logDays(player: Account, days: number[]) {
+  for (const day of days) await logToday(player.accessToken, { eatenAt: onDay(day) });
 }
 
 /**
@@ -41,7 +37,7 @@ async function logDays(player: SignedUp, days: number[]) {
 async function rankedChallenge() {
   const players = {} as Players;
   for (const name of ["a", "b", "c", "d", "e"] as const) {
-    players[name] = await newUser({ displayName: `Player ${name.toUpperCase()}` });
+    players[name] = await newPlayer({ displayName: `Player ${name.toUpperCase()}` });
   }
   const challenge = await createChallenge(players.a.accessToken, { rule: { type: "log_days", target: 3 } });
   for (const name of ["a", "b", "c", "d", "e"] as const) await join(players[name].accessToken, challenge.id);
@@ -78,7 +74,7 @@ describe("leaderboard", () => {
 
   it("ranks completed first (earlier first), then current, then join time; `me` even outside the top", async () => {
     const { players, challenge, expected } = await rankedChallenge();
-    const outsider = await newUser();
+    const outsider = await newPlayer();
 
     // Cold (from PostgreSQL), then warm (from Redis): the same answers.
     for (const source of ["database", "redis"]) {
@@ -104,7 +100,7 @@ describe("leaderboard", () => {
 
   it("entries show only rank, the user's id and display name, current and completedAt", async () => {
     const { players, challenge } = await rankedChallenge();
-    const { body } = await api(`/v1/challenges/${challenge.id}/leaderboard`, {
+    const { body } = await callJson(`/v1/challenges/${challenge.id}/leaderboard`, {
       token: players.b.accessToken,
     });
     expect(Object.keys(body).sort()).toEqual(["items", "me"]);
@@ -140,9 +136,10 @@ describe("leaderboard", () => {
       expect(board.me).toBeNull();
     });
     // b loses a day: still behind d (d completed), 1 now.
-    const { body: logs } = await api("/v1/logs?limit=100", { token: players.b.accessToken });
+    const { body: logs } = await callJson("/v1/logs?limit=100", { token: players.b.accessToken });
     expect(
-      (await api(`/v1/logs/${logs.items[0].id}`, { method: "DELETE", token: players.b.accessToken })).status,
+      (await callJson(`/v1/logs/${logs.items[0].id}`, { method: "DELETE", token: players.b.accessToken }))
+        .status,
     ).toBe(204);
     await eventually(async () => {
       const board = await leaderboardOf(players.b.accessToken, challenge.id);
@@ -156,15 +153,15 @@ describe("leaderboard", () => {
   });
 
   it("ties on current are ordered by join time (joins a second apart, in reverse signup order)", async () => {
-    const x = await newUser({ displayName: "X" });
-    const y = await newUser({ displayName: "Y" });
-    const z = await newUser({ displayName: "Z" });
+    const x = await newPlayer({ displayName: "X" });
+    const y = await newPlayer({ displayName: "Y" });
+    const z = await newPlayer({ displayName: "Z" });
     const challenge = await createChallenge(x.accessToken, { rule: { type: "meal_count", target: 5 } });
     for (const player of [z, y, x]) {
       await join(player.accessToken, challenge.id);
       await sleep(1100);
     }
-    for (const player of [x, y, z]) await logMeal(player.accessToken);
+    for (const player of [x, y, z]) await logToday(player.accessToken);
     const expected = [z, y, x].map((player) => player.user.id);
     expect(boardOrder(await leaderboardOf(x.accessToken, challenge.id))).toEqual(expected);
     await eventually(async () => expect(await boardExists(challenge.id)).toBe(true));
@@ -177,9 +174,9 @@ describe("leaderboard", () => {
   // time. Only the board served from Redis is wrong; the in-memory Redis of the embedded stack never
   // serves boards (see the report), so there the test passes.
   it("ties on current are ordered by join time, also for joins within the same second", async () => {
-    const x = await newUser({ displayName: "X" });
-    const y = await newUser({ displayName: "Y" });
-    const z = await newUser({ displayName: "Z" });
+    const x = await newPlayer({ displayName: "X" });
+    const y = await newPlayer({ displayName: "Y" });
+    const z = await newPlayer({ displayName: "Z" });
     // Ids are time-ordered: x < y < z. They join in the opposite order, quickly.
     expect([x.user.id, y.user.id, z.user.id]).toEqual([x.user.id, y.user.id, z.user.id].sort());
     let challengeId = "";
@@ -189,7 +186,7 @@ describe("leaderboard", () => {
       for (const player of [z, y, x]) await join(player.accessToken, challenge.id);
       const joinedAt = await Promise.all(
         [z, y, x].map(async (player) => {
-          const { body } = await api("/v1/users/me/export", { token: player.accessToken });
+          const { body } = await callJson("/v1/users/me/export", { token: player.accessToken });
           return body.challengesJoined.find((entry: any) => entry.challengeId === challenge.id)
             .joinedAt as string;
         }),
@@ -230,13 +227,15 @@ describe("leaderboard", () => {
       await sleep(300);
       const before = outageLines(warnings.lines()).length;
 
-      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
+      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, {
+        bindings: REDIS_DOWN,
         token: players.b.accessToken,
       });
       expect(down.status).toBe(200);
       expectRanked(down.body, players, expected);
       expect(down.body.me).toEqual({ rank: 3, current: 2, completedAt: null });
-      const limited = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard?limit=1`, { bindings: REDIS_DOWN,
+      const limited = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard?limit=1`, {
+        bindings: REDIS_DOWN,
         token: players.e.accessToken,
       });
       expect(boardOrder(limited.body)).toEqual(expected.slice(0, 1));
@@ -257,11 +256,12 @@ describe("leaderboard", () => {
     });
 
     it("join, log, progress and badges all answer correctly from PostgreSQL", async () => {
-      const u = await newUser();
+      const u = await newPlayer();
       anyToken = u.accessToken;
       const challenge = await createChallenge(u.accessToken, { rule: { type: "log_days", target: 2 } });
-      await logMeal(u.accessToken, { eatenAt: onDay(-2) });
-      const joined = await callJson(`/v1/challenges/${challenge.id}/join`, { bindings: REDIS_DOWN,
+      await logToday(u.accessToken, { eatenAt: onDay(-2) });
+      const joined = await callJson(`/v1/challenges/${challenge.id}/join`, {
+        bindings: REDIS_DOWN,
         method: "POST",
         token: u.accessToken,
       });
@@ -269,7 +269,8 @@ describe("leaderboard", () => {
         status: 201,
         body: { progress: { current: 1, target: 2, completed: false, completedAt: null } },
       });
-      const write = await callJson("/v1/logs", { bindings: REDIS_DOWN,
+      const write = await callJson("/v1/logs", {
+        bindings: REDIS_DOWN,
         token: u.accessToken,
         body: { mealType: "dinner", eatenAt: onDay(-1), title: "Offline dinner" },
       });
@@ -279,11 +280,13 @@ describe("leaderboard", () => {
         "challenge_completed",
         "badge_awarded",
       ]);
-      const progress = await callJson(`/v1/challenges/${challenge.id}/progress`, { bindings: REDIS_DOWN,
+      const progress = await callJson(`/v1/challenges/${challenge.id}/progress`, {
+        bindings: REDIS_DOWN,
         token: u.accessToken,
       });
       expect(progress.body).toMatchObject({ current: 2, completed: true });
-      const board = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
+      const board = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, {
+        bindings: REDIS_DOWN,
         token: u.accessToken,
       });
       expect(board.body.me).toMatchObject({ rank: 1, current: 2, completedAt: progress.body.completedAt });
@@ -311,14 +314,16 @@ describe("leaderboard", () => {
 
       // e completes while Redis is down: the write succeeds (PostgreSQL is the source of truth).
       for (const day of [-3, -2, -1]) {
-        const write = await callJson("/v1/logs", { bindings: REDIS_DOWN,
+        const write = await callJson("/v1/logs", {
+          bindings: REDIS_DOWN,
           token: players.e.accessToken,
           body: { mealType: "lunch", eatenAt: onDay(day), title: "Offline lunch" },
         });
         expect(write.status).toBe(201);
       }
       const [a, c, b, d, e] = expected;
-      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, { bindings: REDIS_DOWN,
+      const down = await callJson<Board>(`/v1/challenges/${challenge.id}/leaderboard`, {
+        bindings: REDIS_DOWN,
         token: players.e.accessToken,
       });
       expect(boardOrder(down.body)).toEqual([a, c, e, b, d]);
@@ -338,13 +343,17 @@ describe("leaderboard", () => {
   // through PATCH /v1/users/me is not propagated, so a board served from Redis shows the old name
   // until the board expires (1 h) or is rebuilt. (One player: the embedded Redis serves it too.)
   it("a renamed player shows under the new name on a board already in Redis", async () => {
-    const u = await newUser({ displayName: "Old Name" });
+    const u = await newPlayer({ displayName: "Old Name" });
     const challenge = await createChallenge(u.accessToken);
     await join(u.accessToken, challenge.id);
     await warm(u.accessToken, challenge.id);
     expect((await leaderboardOf(u.accessToken, challenge.id)).items[0]!.user.displayName).toBe("Old Name");
-    await api("/v1/users/me", { method: "PATCH", token: u.accessToken, body: { displayName: "New Name" } });
-    await logMeal(u.accessToken, { eatenAt: onDay(-1) }); // a write that moves the player, too
+    await callJson("/v1/users/me", {
+      method: "PATCH",
+      token: u.accessToken,
+      body: { displayName: "New Name" },
+    });
+    await logToday(u.accessToken, { eatenAt: onDay(-1) }); // a write that moves the player, too
     await eventually(async () => {
       const board = await leaderboardOf(u.accessToken, challenge.id);
       expect(board.items[0]).toMatchObject({ current: 1, user: { id: u.user.id, displayName: "New Name" } });
@@ -352,14 +361,15 @@ describe("leaderboard", () => {
   });
 
   it("unknown challenge 404; limit outside 1..100 is 400", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await expectProblem((await leaderboardRaw(u.accessToken, unknownId())).response, 404);
     await expectProblem((await leaderboardRaw(u.accessToken, "nope")).response, 404);
     const challenge = await createChallenge(u.accessToken);
     await expectProblem((await leaderboardRaw(u.accessToken, challenge.id, 0)).response, 400);
     await expectProblem((await leaderboardRaw(u.accessToken, challenge.id, 101)).response, 400);
     await expectProblem(
-      (await api(`/v1/challenges/${challenge.id}/leaderboard?limit=x`, { token: u.accessToken })).response,
+      (await callJson(`/v1/challenges/${challenge.id}/leaderboard?limit=x`, { token: u.accessToken }))
+        .response,
       400,
     );
     // An empty board.

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
+import { signUp } from "../helpers/users";
 
 // The design's target: a meal log that advances several challenges and awards a badge is still ONE atomic
 // database round trip. Counted by the local Neon endpoint under a tag of this test's own.

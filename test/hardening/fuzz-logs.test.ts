@@ -1,33 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectConsoleError } from "../helpers/console";
 import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  CONTENT_TYPES,
-  check,
-  createLog,
   dayString,
-  fc,
-  fingerprint,
   forgedCursor,
-  fuzzCase,
-  fuzzSummary,
+  graphemeText,
   hostileSegment,
   instantString,
   nastyString,
-  Raw,
-  type Req,
-  type Res,
-  send,
-  Tally,
-  unknownId,
-  Watch,
   wellFormed,
-  withoutKnownNul,
-  withQuery,
-} from "./support";
+} from "../helpers/arbitraries";
+import { expectConsoleError } from "../helpers/console";
+import { fingerprint, unknownId } from "../helpers/db";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText, CONTENT_TYPES, Raw, withQuery } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import { type Req, type Res, send } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the meal-log routes (POST/GET /v1/logs, GET/PATCH/DELETE
@@ -67,11 +54,6 @@ const slug = fc.stringMatching(/^[a-z0-9]{1,10}(-[a-z0-9]{1,8}){0,2}$/).filter((
 const grams = fc.option(fc.double({ min: 0, max: 1000, noNaN: true, noDefaultInfinity: true }), {
   nil: null,
 });
-const text = (min: number, max: number) =>
-  fc
-    .string({ unit: "grapheme", minLength: min, maxLength: max })
-    .map(withoutKnownNul)
-    .filter((value) => value.trim().length >= min);
 
 /** eatenAt the API accepts: since 2000, at most ~12 h ahead, with offsets. */
 const eatenAt = fc
@@ -90,8 +72,8 @@ const eatenAt = fc
 const LOG_FIELDS = {
   mealType: fc.constantFrom("breakfast", "lunch", "dinner", "snack"),
   eatenAt,
-  title: text(1, 80),
-  note: fc.option(text(0, 300), { nil: null }),
+  title: graphemeText(1, 80),
+  note: fc.option(graphemeText(0, 300), { nil: null }),
   photoUrl: fc.option(fc.webUrl({ validSchemes: ["https"] }), { nil: null }),
   calories: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
   proteinG: grams,

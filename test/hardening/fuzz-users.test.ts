@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  check,
-  cookieFrom,
-  createLog,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  headerValue,
-  hostileSegment,
-  nastyString,
-  type Req,
-  send,
-  sql,
-  Tally,
-  unknownId,
-  Watch,
-  wellFormed,
-  withQuery,
-} from "./support";
+import { headerValue, hostileSegment, nastyString, wellFormed } from "../helpers/arbitraries";
+import { cookieFrom } from "../helpers/auth";
+import { sql, unknownId } from "../helpers/db";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText, withQuery } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import { type Req, send } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the user routes (GET/PATCH/DELETE /v1/users/me, export, stats,

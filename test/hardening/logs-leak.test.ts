@@ -1,16 +1,9 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { expectConsoleError } from "../helpers/console";
-import { uniqueIp } from "../helpers/factories";
-import {
-  type Bindings,
-  captureConsole,
-  neonFault,
-  type Req,
-  type Res,
-  send,
-  sleep,
-  upstashFault,
-} from "./support";
+import { captureConsole, expectConsoleError } from "../helpers/console";
+import { type Bindings, uniqueIp } from "../helpers/http";
+import { neonFault, upstashFault } from "../helpers/redis";
+import { type Req, type Res, send } from "../helpers/requests";
+import { sleep } from "../helpers/wait";
 
 /**
  * Nothing secret in any log line: a whole account's life (signup, a wrong password, sign-in,

@@ -53,6 +53,12 @@ export const NASTY_STRINGS = [
   "가".repeat(3000),
 ];
 
+/** Text of `min` to `max` graphemes, at least `min` of them not blank: a valid title or note. */
+export const graphemeText = (min: number, max: number) =>
+  fc
+    .string({ unit: "grapheme", minLength: min, maxLength: max })
+    .filter((value) => value.trim().length >= min);
+
 /** Any string a hostile client might send: nasty constants, full unicode, control characters (NUL too), long runs. */
 export function nastyString({ maxLength = 60 }: { maxLength?: number } = {}) {
   return fc.oneof(

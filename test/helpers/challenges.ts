@@ -5,8 +5,8 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Challenge, Progress } from "../../src/services/challenges";
 import worker from "../../src/index";
+import type { Challenge, Progress } from "../../src/services/challenges";
 import { DAYS, fromNow, onDay } from "./dates";
 import { callJson } from "./http";
 import { type LogWrite, logMeal, type WriteEvent } from "./logs";
@@ -100,7 +100,8 @@ export async function createChallenge(
   return body;
 }
 
-export const getChallenge = (token: string, id: string) => callJson<Challenge>(`/v1/challenges/${id}`, { token });
+export const getChallenge = (token: string, id: string) =>
+  callJson<Challenge>(`/v1/challenges/${id}`, { token });
 
 export const joinRaw = (token: string, id: string) =>
   callJson<{ progress: Progress }>(`/v1/challenges/${id}/join`, { method: "POST", token });

@@ -46,7 +46,8 @@ export async function sql<T = Record<string, any>>(query: string, params: unknow
   if (response.status !== 200) throw new Error(`sql failed (${response.status}): ${body.message}`);
   const fields = body.fields ?? [];
   return (body.rows ?? []).map(
-    (row) => Object.fromEntries(fields.map((f) => [f.name, parseValue(row[f.name] ?? null, f.dataTypeID)])) as T,
+    (row) =>
+      Object.fromEntries(fields.map((f) => [f.name, parseValue(row[f.name] ?? null, f.dataTypeID)])) as T,
   );
 }
 
@@ -113,4 +114,3 @@ export async function rowCounts(userId: string) {
     users: number;
   };
 }
-

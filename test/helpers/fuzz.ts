@@ -9,7 +9,6 @@ import { type Req, type Res, send, violations } from "./requests";
 
 export { fc };
 
-
 /**
  * The fixed seed of every fuzz property (each property derives its own from it and its name, see
  * `seedFor`). Printed in each suite's summary line; fast-check prints the seed and path of any
@@ -67,8 +66,6 @@ export class Tally {
       .join(" ");
   }
 }
-
-
 
 /**
  * Watches one user's data: after each request, a fingerprint that changed without a successful
@@ -142,4 +139,3 @@ export const fuzzSummary = (tally: Tally) =>
   `fuzz[${tally.name}]: ${tally.cases} cases, ${tally.total5xx} 5xx, ${tally.violations.length} contract violations, ` +
   `${tally.writesByRejected} writes by rejected requests, ${tally.rowsLost} rows lost ` +
   `(seed ${SEED}; statuses ${tally.statusSummary()})`;
-

@@ -35,7 +35,9 @@ export type CallOptions = {
  * fault-scoped endpoint, …), called as the edge would: with an execution context for deferred work.
  */
 export function fetchWith(bindings: Bindings, request: Request): Promise<Response> {
-  return Promise.resolve(buildApp().request(request, undefined, { ...env, ...bindings }, createExecutionContext()));
+  return Promise.resolve(
+    buildApp().request(request, undefined, { ...env, ...bindings }, createExecutionContext()),
+  );
 }
 
 /** `fetchWith` over `bindings`, taking a path (or URL) and a RequestInit like `fetch`. */

@@ -220,4 +220,3 @@ export function withQuery(path: string, entries: [string, string | Raw][]) {
   );
   return `${path}?${parts.join("&")}`;
 }
-

@@ -47,7 +47,11 @@ export const patchLog = (token: string | undefined, id: string, body: unknown) =
   callJson<LogWrite>(`/v1/logs/${id}`, { method: "PATCH", token, body });
 
 /** PATCH /v1/logs/:id, insisting on 200; returns `{ log, events }`. */
-export async function updateLog(token: string, id: string, patch: Record<string, unknown>): Promise<LogWrite> {
+export async function updateLog(
+  token: string,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<LogWrite> {
   const { status, body } = await patchLog(token, id, patch);
   if (status !== 200) throw new Error(`updateLog failed: ${status} ${JSON.stringify(body)}`);
   return body;

@@ -44,7 +44,6 @@ export const ROUTES: [string, string][] = [
   ["GET", "/v1/challenges/{id}/leaderboard"],
 ];
 
-
 export type Req = {
   method?: string;
   /** Path and query as they go on the wire (already percent-encoded where wanted). */

@@ -113,7 +113,8 @@ export async function cachedReadsOf(account: Account, bindings?: Bindings) {
 export async function warmAll(account: Account) {
   await eventually(async () => {
     await readAll(account);
-    for (const name of Object.keys(CACHED_READS)) if (!(await cachedEntry(account, name))?.servable) return false;
+    for (const name of Object.keys(CACHED_READS))
+      if (!(await cachedEntry(account, name))?.servable) return false;
     return true;
   });
 }

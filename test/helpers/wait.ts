@@ -7,7 +7,11 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * check), for state the Worker updates after its response (cache fills, leaderboards in Redis).
  * Returns what it returned; after `timeoutMs` rethrows its last failure.
  */
-export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<T> {
+export async function eventually<T>(
+  attempt: () => Promise<T>,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let failure: unknown = new Error("condition not met in time");

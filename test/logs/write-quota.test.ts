@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
 import { expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // API.md: writes 120 per user per minute; here 3, through the same setting, to stay quick.
 const QUOTA = 3;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { api, cookieFrom, expectAuthCookiesCleared, getMe, logIn } from "../auth/support";
-import { signUp } from "../helpers/factories";
+import { authCall, cookieFrom, expectAuthCookiesCleared } from "../helpers/auth";
 import { call, expectProblem } from "../helpers/http";
+import { getMe, logIn, signUp } from "../helpers/users";
 
-const deleteMe = (token: string, body?: unknown) => api("/v1/users/me", { method: "DELETE", token, body });
-const login = (email: string, password: string) => api("/v1/auth/login", { body: { email, password } });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+const deleteMe = (token: string, body?: unknown) =>
+  authCall("/v1/users/me", { method: "DELETE", token, body });
+const login = (email: string, password: string) => authCall("/v1/auth/login", { body: { email, password } });
+const refresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
 /** A problem without the members that differ per request. */
 const stable = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
 
@@ -20,7 +21,10 @@ describe("DELETE /v1/users/me: happy path", () => {
       "UNAUTHENTICATED",
     );
     await expectProblem((await refresh(account.refreshToken)).response, 401);
-    await expectProblem((await api("/v1/users/me/export", { token: account.accessToken })).response, 401);
+    await expectProblem(
+      (await authCall("/v1/users/me/export", { token: account.accessToken })).response,
+      401,
+    );
     await expectProblem((await deleteMe(account.accessToken, { password: account.password })).response, 401);
   });
 
@@ -46,13 +50,13 @@ describe("DELETE /v1/users/me: happy path", () => {
     expect(again.user.displayName).toBe("Test User");
     // The new account starts empty: none of the old sessions reach it.
     await expectProblem((await getMe(account.accessToken)).response, 401);
-    const exported = await api("/v1/users/me/export", { token: again.accessToken });
+    const exported = await authCall("/v1/users/me/export", { token: again.accessToken });
     expect(exported.body.sessions).toHaveLength(1);
   });
 
   it("works from the access cookie (same origin)", async () => {
     const account = await signUp();
-    const { status } = await api("/v1/users/me", {
+    const { status } = await authCall("/v1/users/me", {
       method: "DELETE",
       cookie: cookieFrom(account.cookies, "access_token"),
       body: { password: account.password },
@@ -101,7 +105,7 @@ describe("DELETE /v1/users/me: errors", () => {
   });
 
   it("answers 401 without a token", async () => {
-    const { response } = await api("/v1/users/me", { method: "DELETE", body: { password: "whatever" } });
+    const { response } = await authCall("/v1/users/me", { method: "DELETE", body: { password: "whatever" } });
     await expectProblem(response, 401);
   });
 });
