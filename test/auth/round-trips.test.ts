@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { hashPassword, randomSalt } from "../../src/lib/password";
@@ -38,6 +38,7 @@ function tagged() {
           body: JSON.stringify(body),
         },
         bindings,
+        createExecutionContext(),
       ),
     roundTrips: async () => ({
       db: await stats(inject("neonControlUrl"), tag, "httpRequests"),

@@ -209,11 +209,11 @@ describe("the creator may change or delete a challenge until it starts", () => {
     await expectProblem((await joinRaw(u.accessToken, created.id)).response, 404);
   });
 
-  // BUG (src/services/challenges.ts updateChallenge): a participant's window (window_start /
-  // window_end in challenge_participants) is computed once, at join, from startsAt/endsAt; a
-  // creator's PATCH of the window before the start does not move the windows of those who already
-  // joined, so a joined player's logs on the new first day never count (and would keep counting on
-  // days the challenge no longer has).
+  // A fixed bug, kept as a regression test (src/services/challenges.ts updateChallenge): a
+  // participant's window (window_start / window_end in challenge_participants) is computed once, at
+  // join, from startsAt/endsAt; a creator's PATCH of the window before the start does not move the
+  // windows of those who already joined, so a joined player's logs on the new first day never count
+  // (and would keep counting on days the challenge no longer has).
   it("a creator's change of the window before the start applies to those already joined", async () => {
     await awayFromMidnight();
     const owner = await newPlayer();

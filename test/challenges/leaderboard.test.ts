@@ -20,7 +20,8 @@ import { REDIS_DOWN, redisBackUp } from "../helpers/redis";
 import type { Account } from "../helpers/users";
 import { awayFromMidnight, eventually, sleep } from "../helpers/wait";
 
-/** A known bug of the Redis path: the embedded in-memory Redis never serves boards, so it passes there. */
+// The embedded in-memory Redis never serves boards: the tests of boards served from Redis prove
+// nothing on the embedded stack (they pass there trivially); they bite against REDIS_URL.
 
 type Players = Record<"a" | "b" | "c" | "d" | "e", Account>;
 
@@ -168,11 +169,12 @@ describe("leaderboard", () => {
     expect(boardOrder(await leaderboardOf(x.accessToken, challenge.id))).toEqual(expected);
   });
 
-  // BUG (src/services/leaderboard-store.ts leaderboardScore): the Redis score keeps the join time in whole
-  // seconds, so players who tie on `current` and joined within the same second get equal scores and
-  // Redis orders them by user id (signup order), while the database (and API.md) orders them by join
-  // time. Only the board served from Redis is wrong; the in-memory Redis of the embedded stack never
-  // serves boards (see the report), so there the test passes.
+  // A fixed bug, kept as a regression test (src/services/leaderboard-store.ts leaderboardScore): the
+  // Redis score keeps the join time in whole seconds, so players who tie on `current` and joined within
+  // the same second get equal scores and Redis orders them by user id (signup order), while the
+  // database (and API.md) orders them by join time. Only the board served from Redis is wrong; the
+  // in-memory Redis of the embedded stack never serves boards (see the report), so there the test
+  // passes.
   it("ties on current are ordered by join time, also for joins within the same second", async () => {
     const x = await newPlayer({ displayName: "X" });
     const y = await newPlayer({ displayName: "Y" });
@@ -301,11 +303,12 @@ describe("leaderboard", () => {
       expect(outageLines(warnings.lines()).length).toBeGreaterThanOrEqual(1);
     });
 
-    // BUG (src/services/leaderboard.ts updateLeaderboards / readLeaderboard): a log write made while
-    // Redis is unreachable commits to PostgreSQL but its board update is dropped (cache.attempt
-    // swallows the failure); the board that was in Redis before the outage is still there afterwards
-    // (TTL 1 h) and is served as is, so the player who progressed during the outage keeps the old
-    // rank until the key expires. Nothing marks the board stale when Redis comes back.
+    // A fixed bug, kept as a regression test (src/services/leaderboard.ts updateLeaderboards /
+    // readLeaderboard): a log write made while Redis is unreachable commits to PostgreSQL but its board
+    // update is dropped (cache.attempt swallows the failure); the board that was in Redis before the
+    // outage is still there afterwards (TTL 1 h) and is served as is, so the player who progressed
+    // during the outage keeps the old rank until the key expires. Nothing marks the board stale when
+    // Redis comes back.
     it("progress written while Redis is down shows on the board once Redis is back", async () => {
       const { players, challenge, expected } = await rankedChallenge();
       anyToken = players.a.accessToken;
@@ -338,10 +341,11 @@ describe("leaderboard", () => {
     });
   });
 
-  // BUG (src/services/leaderboard.ts UPSERT / src/services/users.ts updateMe): the board keeps each
-  // player's display name in Redis (`lb:<id>:names`), written at join or rebuild only; a rename
-  // through PATCH /v1/users/me is not propagated, so a board served from Redis shows the old name
-  // until the board expires (1 h) or is rebuilt. (One player: the embedded Redis serves it too.)
+  // A fixed bug, kept as a regression test (src/services/leaderboard.ts UPSERT / src/services/users.ts
+  // updateMe): the board keeps each player's display name in Redis (`lb:<id>:names`), written at join
+  // or rebuild only; a rename through PATCH /v1/users/me is not propagated, so a board served from
+  // Redis shows the old name until the board expires (1 h) or is rebuilt. (One player: the embedded
+  // Redis serves it too.)
   it("a renamed player shows under the new name on a board already in Redis", async () => {
     const u = await newPlayer({ displayName: "Old Name" });
     const challenge = await createChallenge(u.accessToken);

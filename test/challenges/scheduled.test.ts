@@ -126,11 +126,12 @@ describe("the scheduled handler (Cron Trigger)", () => {
     });
   });
 
-  // BUG (src/services/challenges.ts getProgress): GET /progress answers
-  // greatest(stored current, challenge_progress(...) evaluated now) for every participation, closed
-  // challenges included, so logs backfilled into a closed challenge's window raise `current` there
-  // (here to 5 = target, yet completed: false) while the frozen leaderboard and the export keep 2.
-  it("GET progress of a closed challenge stays frozen after backfilled logs (BUG: it keeps counting)", async () => {
+  // A fixed bug, kept as a regression test (src/services/challenges.ts getProgress): GET /progress
+  // answers greatest(stored current, challenge_progress(...) evaluated now) for every participation,
+  // closed challenges included, so logs backfilled into a closed challenge's window raise `current`
+  // there (here to 5 = target, yet completed: false) while the frozen leaderboard and the export keep
+  // 2.
+  it("GET progress of a closed challenge stays frozen after backfilled logs", async () => {
     const { a, challenge } = await endedChallenge();
     await runCron();
     expect(await progressOf(a.accessToken, challenge.id)).toMatchObject({ current: 2, completed: false });
@@ -198,11 +199,12 @@ describe("the scheduled handler (Cron Trigger)", () => {
     return progress;
   }
 
-  // BUG (src/services/scheduled.ts runScheduledJobs + src/services/user-cache.ts): the cron awards
-  // badges (apply_log_write) without bumping the users' read-cache version, so a GET
-  // /v1/users/me/badges (and /stats) cached before the run keeps answering without the new badge
-  // until the entry expires (10 min), although the export (database) already lists it.
-  it("a badge the cron awards shows at once in a previously read /users/me/badges (BUG: stale cache)", async () => {
+  // A fixed bug, kept as a regression test (src/services/scheduled.ts runScheduledJobs +
+  // src/services/user-cache.ts): the cron awards badges (apply_log_write) without bumping the users'
+  // read-cache version, so a GET /v1/users/me/badges (and /stats) cached before the run keeps answering
+  // without the new badge until the entry expires (10 min), although the export (database) already
+  // lists it.
+  it("a badge the cron awards shows at once in a previously read /users/me/badges", async () => {
     const { u, challenge } = await cronCompletable();
     await completeByCron(u, challenge.id, async () => {
       // Read until the Worker has cached the answer (it does not while a write, such as the zone
@@ -220,10 +222,11 @@ describe("the scheduled handler (Cron Trigger)", () => {
     expect(badges.body.items.map((badge: any) => badge.code)).toEqual(["first_log", "first_challenge"]);
   });
 
-  // BUG (src/services/scheduled.ts runScheduledJobs): the participations the cron moves are not
-  // published to the Redis boards (no updateLeaderboards call), so a board already in Redis keeps
-  // the old `current`/`completedAt` until its 1 h TTL runs out, while GET /progress (database)
-  // says completed. (A one-player board: the embedded in-memory Redis serves those too.)
+  // A fixed bug, kept as a regression test (src/services/scheduled.ts runScheduledJobs): the
+  // participations the cron moves are not published to the Redis boards (no updateLeaderboards call),
+  // so a board already in Redis keeps the old `current`/`completedAt` until its 1 h TTL runs out, while
+  // GET /progress (database) says completed. (A one-player board: the embedded in-memory Redis serves
+  // those too.)
   it("what the cron completes shows at once on a leaderboard already in Redis", async () => {
     const { u, challenge } = await cronCompletable();
     const progress = await completeByCron(u, challenge.id, async () => {

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import {
@@ -824,6 +824,7 @@ describe("credentials", () => {
         body: JSON.stringify({ email: victim.email, password: victim.password }),
       },
       env,
+      createExecutionContext(),
     );
     expect(res.status).toBe(200);
     const cookies = res.headers.getSetCookie();

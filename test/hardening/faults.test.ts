@@ -317,16 +317,16 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     expect(summary.body.totals.calories).toBe(1200);
   });
 
-  // BUG (src/services/auth.ts logout → defer(markSessionsRevoked) in src/services/revocation.ts;
-  // src/services/user-cache.ts readUserCache; src/services/leaderboard.ts fromRedis): cached reads
-  // (summary, stats, badges, leaderboard) are answered from Redis without asking PostgreSQL, trusting
-  // a `revoked:session:<id>` mark that logout writes best-effort after the response. When Redis is
-  // down at logout, the mark is lost (cache.attempt swallows it): once Redis is back, the ended
-  // session's access token still reads the cached diary summary and stats (200) for as long as the
-  // token lives (≤ 15 min), while GET /v1/users/me already answers 401. API.md: after logout "the
-  // session's refresh token and its access token stop working at once". The same holds for
+  // A fixed bug, kept as a regression test (src/services/auth.ts logout → defer(markSessionsRevoked) in
+  // src/services/revocation.ts; src/services/user-cache.ts readUserCache; src/services/leaderboard.ts
+  // fromRedis): cached reads (summary, stats, badges, leaderboard) are answered from Redis without
+  // asking PostgreSQL, trusting a `revoked:session:<id>` mark that logout writes best-effort after the
+  // response. When Redis is down at logout, the mark is lost (cache.attempt swallows it): once Redis is
+  // back, the ended session's access token still reads the cached diary summary and stats (200) for as
+  // long as the token lives (≤ 15 min), while GET /v1/users/me already answers 401. API.md: after
+  // logout "the session's refresh token and its access token stop working at once". The same holds for
   // password changes and account deletion (their marks go the same way).
-  it("an access token logged out during a Redis outage reads no cached data afterwards (BUG: 200 from cache)", {
+  it("an access token logged out during a Redis outage reads no cached data afterwards", {
     timeout: 30_000,
   }, async () => {
     const victim = await account();
@@ -697,8 +697,8 @@ describe("a batch that fails writes nothing of itself", () => {
   });
 
   it("a statement PostgreSQL refuses midway (NUL in a title) rolls back the whole batch", async () => {
-    // The NUL is the open bug of KNOWN_BUGS.nulInText (a 500 today, a 400 once fixed): either way
-    // the lock, the quota count and the insert of its batch are all rolled back.
+    // Written when a NUL reached PostgreSQL (a 500); validation now refuses it (400) before any
+    // statement runs, so this no longer fails midway a batch. Either way nothing of it may remain.
     expectConsoleError();
     const writer = await account();
     const snapshot = await fingerprint(writer.user.id);

@@ -347,12 +347,13 @@ describe("fuzz GET /v1/challenges (query string)", () => {
   });
 });
 
-// ---- open bugs found by fuzzing (kept out of the properties above by KNOWN_BUGS) ---------------
+// ---- bugs found by fuzzing, now fixed (the properties above generate these inputs too) ----------
 
-describe("open bugs found by fuzzing (pinned)", () => {
-  // BUG (src/routes/challenges/challenges.schemas.ts challengeFields.title / description): zod
-  // accepts U+0000, PostgreSQL text refuses it (22021) → 500 on POST/PATCH /v1/challenges.
-  it("a NUL character in a challenge title or description is a 400, not a 500 (BUG: 500)", async () => {
+describe("bugs found by fuzzing (fixed)", () => {
+  // A fixed bug, kept as a regression test (src/routes/challenges/challenges.schemas.ts
+  // challengeFields.title / description): zod accepts U+0000, PostgreSQL text refuses it (22021) → 500
+  // on POST/PATCH /v1/challenges.
+  it("a NUL character in a challenge title or description is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const fields of [{ title: "a\u0000b" }, { description: "\u0000" }]) {
@@ -372,12 +373,12 @@ describe("open bugs found by fuzzing (pinned)", () => {
     }
   });
 
-  // BUG (src/routes/challenges/challenges.schemas.ts InstantSchema, src/routes/challenges/
-  // challenges.handlers.ts instant()): z.iso.datetime accepts "0000-01-01T00:00:00Z" (year 0) and
-  // "9999-12-31T23:59:59-14:00" (which is year 10000 in UTC); new Date(..).toISOString() gives
-  // "0000-…" / "+010000-…", which PostgreSQL refuses (22008 / 22009) → 500 on POST and PATCH.
-  // Should be a 400: bound the instants (e.g. years 1900..2200) in the schema.
-  it("a startsAt in year 0 or past year 9999 in UTC is a 400, not a 500 (BUG: 500)", async () => {
+  // A fixed bug, kept as a regression test (src/routes/challenges/challenges.schemas.ts InstantSchema,
+  // src/routes/challenges/ challenges.handlers.ts instant()): z.iso.datetime accepts
+  // "0000-01-01T00:00:00Z" (year 0) and "9999-12-31T23:59:59-14:00" (which is year 10000 in UTC); new
+  // Date(..).toISOString() gives "0000-…" / "+010000-…", which PostgreSQL refuses (22008 / 22009) → 500
+  // on POST and PATCH.
+  it("a startsAt in year 0 or past year 9999 in UTC is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const startsAt of ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"]) {

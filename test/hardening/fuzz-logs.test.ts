@@ -436,13 +436,13 @@ describe("fuzz GET /v1/logs/summary (query string)", () => {
   });
 });
 
-// ---- open bugs the fuzzing found (kept out of the properties above by KNOWN_BUGS) ---------------
+// ---- bugs the fuzzing found, now fixed (the properties above generate these inputs too) ---------
 
-describe("open bugs found by fuzzing (pinned)", () => {
-  // BUG (src/routes/logs/logs.schemas.ts logFields.title / note): zod accepts U+0000, PostgreSQL
-  // text cannot hold it (SQLSTATE 22021), the NeonDbError is not mapped and the request is a 500.
-  // Should be a 400 with a field error (e.g. refine(no \u0000)), like displayName's control-char rule.
-  it("a NUL character in a log title or note is a 400, not a 500 (BUG: 500)", async () => {
+describe("bugs found by fuzzing (fixed)", () => {
+  // A fixed bug, kept as a regression test (src/routes/logs/logs.schemas.ts logFields.title / note):
+  // zod accepts U+0000, PostgreSQL text cannot hold it (SQLSTATE 22021), the NeonDbError is not mapped
+  // and the request is a 500.
+  it("a NUL character in a log title or note is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const body of [{ title: "a\u0000b" }, { title: "ok", note: "\u0000" }]) {
@@ -456,10 +456,10 @@ describe("open bugs found by fuzzing (pinned)", () => {
     }
   });
 
-  // BUG (src/routes/logs/logs.schemas.ts DaySchema = z.iso.date()): year 0000 passes the regex,
-  // `${from}::date` is refused by PostgreSQL (SQLSTATE 22008) → 500 on GET /v1/logs?from= and on
-  // GET /v1/logs/summary. Should be a 400 (bound the year, e.g. 0001..9999 or 1900..2200).
-  it("a year-0000 day in ?from= is a 400, not a 500 (BUG: 500)", async () => {
+  // A fixed bug, kept as a regression test (src/routes/logs/logs.schemas.ts DaySchema = z.iso.date()):
+  // year 0000 passes the regex, `${from}::date` is refused by PostgreSQL (SQLSTATE 22008) → 500 on GET
+  // /v1/logs?from= and on GET /v1/logs/summary.
+  it("a year-0000 day in ?from= is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const path of ["/v1/logs?from=0000-01-01", "/v1/logs/summary?from=0000-01-01&to=0000-01-05"]) {

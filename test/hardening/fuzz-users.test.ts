@@ -383,13 +383,12 @@ describe("fuzz time zones", () => {
     );
   });
 
-  // BUG (src/lib/time-zone.ts canonicalTimeZone + SQL local_day()): Intl accepts UTC-offset zones
-  // ("+05:30", "-0800", "+14"), so signup and PATCH /v1/users/me store them, but PostgreSQL reads
-  // "+05:30" as a POSIX zone (hours WEST of Greenwich), the opposite sign: a meal at 23:30 UTC in
-  // "+05:30" (05:00 next day locally) is counted on the previous day, and "-08:00" a day late.
-  // Should refuse offset zones (400: IANA names only) or translate them (Etc/GMT∓N has the
-  // inverted sign PostgreSQL expects).
-  it("an offset zone such as +05:30 counts a meal on its own local day (BUG: wrong day)", async () => {
+  // A fixed bug, kept as a regression test (src/lib/time-zone.ts canonicalTimeZone + SQL local_day()):
+  // Intl accepts UTC-offset zones ("+05:30", "-0800", "+14"), so signup and PATCH /v1/users/me store
+  // them, but PostgreSQL reads "+05:30" as a POSIX zone (hours WEST of Greenwich), the opposite sign: a
+  // meal at 23:30 UTC in "+05:30" (05:00 next day locally) is counted on the previous day, and "-08:00"
+  // a day late.
+  it("an offset zone such as +05:30 counts a meal on its own local day", async () => {
     const probe = await account();
     for (const [zone, eatenAt] of [
       ["+05:30", "2026-11-20T23:30:00Z"],

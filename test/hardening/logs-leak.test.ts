@@ -128,7 +128,7 @@ describe("logs never carry secrets", () => {
       await step("redis down", { path: "/v1/users/me/stats", token }, [200], {
         UPSTASH_REDIS_REST_URL: upstashFault("down"),
       });
-      // A request that fails inside the database (today a 500, see KNOWN_BUGS.nulInText): its
+      // A request with a NUL in its title (once a failure inside the database, now a 400): its
       // parameters, the private note among them, must not reach the log.
       await step(
         "a failing statement",

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { expectProblem } from "../helpers/http";
@@ -16,6 +16,7 @@ const request = (path: string, token: string, init: { method?: string; body?: un
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     },
     { ...env, RATE_LIMIT_WRITES_PER_USER: String(QUOTA) },
+    createExecutionContext(),
   );
 
 const meal = (title: string) => ({ mealType: "snack", eatenAt: "2026-11-20T15:00:00+09:00", title });
