@@ -11,7 +11,7 @@ import {
   saltFor,
   verifyPassword,
 } from "../../src/lib/password";
-import { authCall, cookieFrom, EVIL_ORIGIN, JWT, sessionIdOf } from "../helpers/auth";
+import { authCall, cookieFrom, EVIL_ORIGIN, JWT, postLogin, postRefresh, sessionIdOf } from "../helpers/auth";
 import { sql } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
 import { getMe, logIn, signUp } from "../helpers/users";
@@ -22,8 +22,6 @@ const SALT_SECRET = JWT.secret;
 
 const changePassword = (token: string, body: Record<string, unknown>) =>
   authCall("/v1/auth/password", { token, body });
-const login = (email: string, password: string) => authCall("/v1/auth/login", { body: { email, password } });
-const refresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
 
 const storedHash = async (userId: string) =>
   (await sql<{ password_hash: string }>("select password_hash from users where id = $1", [userId]))[0]!
@@ -89,7 +87,7 @@ describe("password hashing", () => {
     const account = await signUp();
     const old = await hashPassword(account.password, randomSalt(), 1_000);
     await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
-    await expectProblem((await login(account.email, "not the password")).response, 401);
+    await expectProblem((await postLogin(account.email, "not the password")).response, 401);
     expect(await storedHash(account.user.id)).toBe(old);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
     const upgraded = await storedHash(account.user.id);
@@ -98,7 +96,7 @@ describe("password hashing", () => {
     );
     // And the upgraded hash still verifies the same password (and only it).
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    await expectProblem((await login(account.email, "not the password")).response, 401);
+    await expectProblem((await postLogin(account.email, "not the password")).response, 401);
   });
 
   it("upgrades a hash salted under a previous salt key at the next login (rotation)", async () => {
@@ -119,7 +117,7 @@ describe("password hashing", () => {
       `pbkdf2-sha256$${PBKDF2_MAX_ITERATIONS + 1}$${salt}$${hash}`,
       account.user.id,
     ]);
-    await expectProblem((await login(account.email, account.password)).response, 401);
+    await expectProblem((await postLogin(account.email, account.password)).response, 401);
   });
 });
 
@@ -132,7 +130,7 @@ describe("POST /v1/auth/password: happy path", () => {
     });
     expect(status).toBe(204);
     expect(body).toBeUndefined();
-    const old = await login(account.email, account.password);
+    const old = await postLogin(account.email, account.password);
     expect((await expectProblem(old.response, 401)).code).toBe("UNAUTHENTICATED");
     expect((await logIn(account.email, NEW_PASSWORD)).user.id).toBe(account.user.id);
   });
@@ -148,11 +146,11 @@ describe("POST /v1/auth/password: happy path", () => {
     expect(status).toBe(204);
     for (const other of [laptop, phone]) {
       await expectProblem((await getMe(other.accessToken)).response, 401);
-      await expectProblem((await refresh(other.refreshToken)).response, 401);
+      await expectProblem((await postRefresh(other.refreshToken)).response, 401);
     }
     // The session that changed the password goes on, both tokens.
     expect((await getMe(account.accessToken)).status).toBe(200);
-    const renewed = await refresh(account.refreshToken);
+    const renewed = await postRefresh(account.refreshToken);
     expect(renewed.status).toBe(200);
     expect(sessionIdOf(renewed.body.accessToken)).toBe(sessionIdOf(account.accessToken));
     // The export shows the two other sessions as revoked.
@@ -184,7 +182,7 @@ describe("POST /v1/auth/password: happy path", () => {
     ).toBe(204);
     expect((await logIn(a.email, a.password)).user.id).toBe(a.user.id);
     expect((await getMe(a.accessToken)).status).toBe(200);
-    await expectProblem((await login(a.email, NEW_PASSWORD)).response, 401);
+    await expectProblem((await postLogin(a.email, NEW_PASSWORD)).response, 401);
     expect((await logIn(b.email, NEW_PASSWORD)).user.id).toBe(b.user.id);
   });
 });
@@ -199,7 +197,7 @@ describe("POST /v1/auth/password: errors", () => {
     });
     expect((await expectProblem(response, 403)).code).toBe("FORBIDDEN");
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    await expectProblem((await login(account.email, NEW_PASSWORD)).response, 401);
+    await expectProblem((await postLogin(account.email, NEW_PASSWORD)).response, 401);
     expect((await getMe(other.accessToken)).status).toBe(200);
   });
 

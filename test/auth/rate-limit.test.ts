@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authCall, expectRateLimited } from "../helpers/auth";
+import { authCall, expectRateLimited, postLogin } from "../helpers/auth";
 import { sql } from "../helpers/db";
 import { expectProblem, uniqueIp } from "../helpers/http";
 import { DEFAULT_PASSWORD, getMe, logIn, signUp, uniqueEmail } from "../helpers/users";
@@ -10,9 +10,6 @@ const LOGIN_FAILURES = { limit: 10, window: 15 * 60 };
 const AUTH_PER_IP = { limit: 60, window: 60 };
 const SIGNUPS_PER_IP = { limit: 20, window: 60 * 60 };
 const REFRESH_PER_SESSION = { limit: 10, window: 60 };
-
-const login = (email: string, password: string, ip = uniqueIp()) =>
-  authCall("/v1/auth/login", { ip, body: { email, password } });
 
 /** Runs `count` calls of `make`, `batch` at a time; returns the statuses in order. */
 async function statusesOf(count: number, batch: number, make: (i: number) => Promise<{ status: number }>) {
@@ -31,24 +28,24 @@ describe("failed logins: 10 per email per 15 minutes", () => {
     // Each attempt from its own address, with the email spelled differently: the count is per account.
     const spellings = [account.email, account.email.toUpperCase(), `  ${account.email} `];
     for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
-      const { response } = await login(spellings[i % spellings.length]!, `wrong password ${i}`);
+      const { response } = await postLogin(spellings[i % spellings.length]!, `wrong password ${i}`);
       await expectProblem(response, 401);
     }
-    const locked = await login(account.email, account.password);
+    const locked = await postLogin(account.email, account.password);
     const problem = await expectRateLimited(locked.response, LOGIN_FAILURES.limit, LOGIN_FAILURES.window);
     expect(problem.detail).toMatch(/sign-ins/);
     expect(locked.response.headers.getSetCookie()).toEqual([]);
     // Still locked on the next try, from yet another address.
-    await expectRateLimited((await login(account.email, account.password)).response, 10, 900);
+    await expectRateLimited((await postLogin(account.email, account.password)).response, 10, 900);
   });
 
   it("locks only that account: another account, from the same address, signs in", async () => {
     const ip = uniqueIp();
     const locked = await signUp();
     const other = await signUp();
-    for (let i = 0; i <= LOGIN_FAILURES.limit; i++) await login(locked.email, "wrong password", ip);
-    await expectRateLimited((await login(locked.email, locked.password, ip)).response, 10, 900);
-    expect((await login(other.email, other.password, ip)).status).toBe(200);
+    for (let i = 0; i <= LOGIN_FAILURES.limit; i++) await postLogin(locked.email, "wrong password", ip);
+    await expectRateLimited((await postLogin(locked.email, locked.password, ip)).response, 10, 900);
+    expect((await postLogin(other.email, other.password, ip)).status).toBe(200);
     // And the locked account's existing sessions are untouched.
     expect((await getMe(locked.accessToken)).status).toBe(200);
   });
@@ -56,16 +53,16 @@ describe("failed logins: 10 per email per 15 minutes", () => {
   it("counts unknown emails the same way (no hint that the account does not exist)", async () => {
     const email = uniqueEmail("ghost");
     for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
-      await expectProblem((await login(email, "whatever password")).response, 401);
+      await expectProblem((await postLogin(email, "whatever password")).response, 401);
     }
-    await expectRateLimited((await login(email, "whatever password")).response, 10, 900);
+    await expectRateLimited((await postLogin(email, "whatever password")).response, 10, 900);
   });
 
   // Each attempt is counted atomically before the password is checked, so guesses sent at the same
   // time cannot outrun the limit.
   it("holds under parallel attempts: of 30 simultaneous wrong passwords, exactly 10 are checked", async () => {
     const account = await signUp();
-    const statuses = await statusesOf(30, 30, (i) => login(account.email, `parallel guess ${i}`));
+    const statuses = await statusesOf(30, 30, (i) => postLogin(account.email, `parallel guess ${i}`));
     expect(statuses.filter((status) => status === 401).length).toBe(LOGIN_FAILURES.limit);
     expect(statuses.filter((status) => status === 429).length).toBe(30 - LOGIN_FAILURES.limit);
   });
@@ -86,23 +83,23 @@ describe("failed logins: 10 per email per 15 minutes", () => {
     );
     expect(statuses.filter((status) => status === 403).length).toBe(LOGIN_FAILURES.limit);
     expect(statuses.filter((status) => status === 429).length).toBe(2);
-    await expectRateLimited((await login(account.email, account.password)).response, 10, 900);
+    await expectRateLimited((await postLogin(account.email, account.password)).response, 10, 900);
     expect((await getMe(account.accessToken)).status).toBe(200);
   });
 
   it("resets the count after a successful login", async () => {
     const account = await signUp();
-    for (let i = 0; i < LOGIN_FAILURES.limit - 1; i++) await login(account.email, "wrong password");
-    expect((await login(account.email, account.password)).status).toBe(200);
+    for (let i = 0; i < LOGIN_FAILURES.limit - 1; i++) await postLogin(account.email, "wrong password");
+    expect((await postLogin(account.email, account.password)).status).toBe(200);
     // Cleared by the sign-in's own statement.
     const counted = await sql("select 1 from login_failures where email_key = $1", [
       account.email.toLowerCase(),
     ]);
     expect(counted).toEqual([]);
     for (let i = 0; i < LOGIN_FAILURES.limit; i++) {
-      await expectProblem((await login(account.email, `wrong again ${i}`)).response, 401);
+      await expectProblem((await postLogin(account.email, `wrong again ${i}`)).response, 401);
     }
-    await expectRateLimited((await login(account.email, account.password)).response, 10, 900);
+    await expectRateLimited((await postLogin(account.email, account.password)).response, 10, 900);
   });
 });
 
@@ -112,10 +109,10 @@ describe("auth routes: 60 per IP per minute", () => {
     const ip = uniqueIp();
     await awayFromWindowEdge(AUTH_PER_IP.window, 5_000);
     const statuses = await statusesOf(AUTH_PER_IP.limit, 10, () =>
-      login(uniqueEmail("probe"), "wrong password", ip),
+      postLogin(uniqueEmail("probe"), "wrong password", ip),
     );
     expect(statuses.every((status) => status === 401)).toBe(true);
-    const blocked = await login(account.email, account.password, ip);
+    const blocked = await postLogin(account.email, account.password, ip);
     const problem = await expectRateLimited(blocked.response, AUTH_PER_IP.limit, AUTH_PER_IP.window);
     expect(problem.detail).toMatch(/address/);
     // The attempt was made (in parallel with the limit) but its answer withheld: the session it
@@ -126,7 +123,7 @@ describe("auth routes: 60 per IP per minute", () => {
       [account.user.id],
     );
     expect(withheld?.revoked_reason).toBe("rate_limited");
-    expect((await login(account.email, account.password, uniqueIp())).status).toBe(200);
+    expect((await postLogin(account.email, account.password, uniqueIp())).status).toBe(200);
   });
 
   // API.md: "auth routes 60 per IP per minute": refresh (and logout, password, signup) count too.
@@ -134,7 +131,7 @@ describe("auth routes: 60 per IP per minute", () => {
     const account = await signUp();
     const ip = uniqueIp();
     await awayFromWindowEdge(AUTH_PER_IP.window, 5_000);
-    await statusesOf(AUTH_PER_IP.limit, 10, () => login(uniqueEmail("probe"), "wrong password", ip));
+    await statusesOf(AUTH_PER_IP.limit, 10, () => postLogin(uniqueEmail("probe"), "wrong password", ip));
     const refreshed = await authCall("/v1/auth/refresh", {
       ip,
       body: { refreshToken: account.refreshToken },

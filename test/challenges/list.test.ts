@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { base64UrlJson } from "../helpers/auth";
 import {
   type Challenge,
   createChallenge,
@@ -11,9 +12,6 @@ import {
 import { DAYS, fromNow } from "../helpers/dates";
 import { unknownId } from "../helpers/db";
 import { callJson, expectProblem } from "../helpers/http";
-
-const base64UrlJson = (value: unknown) =>
-  btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 
 describe("GET /v1/challenges", () => {
   it("status=active|upcoming|ended put each of the caller's challenges in exactly one list", async () => {

@@ -24,6 +24,13 @@ export const REFRESH_TTL = 30 * 24 * 60 * 60;
 export const authCall = <T = any>(path: string, options: CallOptions = {}) =>
   callJson<T>(path, { ...options, ip: options.ip ?? uniqueIp() });
 
+/** POST /v1/auth/login as is (any status), from `ip` (a fresh one unless given). */
+export const postLogin = (email: string, password: string, ip?: string) =>
+  authCall("/v1/auth/login", { ip, body: { email, password } });
+
+/** POST /v1/auth/refresh with a refresh token in the body, as is (any status). */
+export const postRefresh = (refreshToken: string) => authCall("/v1/auth/refresh", { body: { refreshToken } });
+
 // ---- JWTs ---------------------------------------------------------------------------------------
 
 /** The claims of a JWT, unverified. */

@@ -90,6 +90,9 @@ export function jsonInit(
     body: JSON.stringify(body),
   };
 }
+/** A problem without the members that differ per request (to compare two problems). */
+export const withoutRequestId = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
+
 /** Asserts the response is a RFC 9457 problem and returns it. */
 export async function expectProblem(response: Response, status: number) {
   const text = await response.text();

@@ -91,7 +91,7 @@ export const warmSummary = (account: Account, from: string, to: string): Promise
   warmEntry(account, `summary:${from}:${to}`, () => summaryOf(account.accessToken, from, to));
 
 /** Every cached read of CACHED_READS once, insisting on 200, by entry name. */
-async function readAll(account: Account, bindings?: Bindings) {
+async function readCachedReads(account: Account, bindings?: Bindings) {
   const answers: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(CACHED_READS)) {
     const { status, body } = await callJson(path, { token: account.accessToken, bindings });
@@ -102,17 +102,17 @@ async function readAll(account: Account, bindings?: Bindings) {
 }
 
 /** What PostgreSQL says the cached reads are, now. */
-export const truthOf = (account: Account) => readAll(account, POSTGRES_ONLY);
+export const truthOf = (account: Account) => readCachedReads(account, POSTGRES_ONLY);
 
 /** The cached reads as the Worker answers them (Redis first), twice: a fill from the first may serve the second. */
 export async function cachedReadsOf(account: Account, bindings?: Bindings) {
-  return [await readAll(account, bindings), await readAll(account, bindings)];
+  return [await readCachedReads(account, bindings), await readCachedReads(account, bindings)];
 }
 
 /** Reads until Redis holds a servable entry of every cached read (the next reads are hits). */
 export async function warmAll(account: Account) {
   await eventually(async () => {
-    await readAll(account);
+    await readCachedReads(account);
     for (const name of Object.keys(CACHED_READS))
       if (!(await cachedEntry(account, name))?.servable) return false;
     return true;
