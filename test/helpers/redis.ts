@@ -23,7 +23,7 @@ export const upstash = () => new Redis({ url: inject("upstashUrl"), token: injec
 /** A port nothing listens on: Redis "down" exactly as a refused connection. */
 export const REDIS_DOWN = { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
 
-export type Fault = "down" | "error" | "hang" | "slow";
+export type Fault = "none" | "down" | "error" | "hang" | "slow";
 
 /** The Neon endpoint with a per-request fault (stack/control.ts): only this binding's calls break. */
 export const neonFault = (mode: Fault) => inject("neonHttpUrl").replace(/\/sql$/, `/__fault/${mode}/sql`);
