@@ -267,10 +267,8 @@ describe("leaderboard", () => {
         method: "POST",
         token: u.accessToken,
       });
-      expect(joined).toEqual({
-        status: 201,
-        body: { progress: { current: 1, target: 2, completed: false, completedAt: null } },
-      });
+      expect(joined.status).toBe(201);
+      expect(joined.body).toEqual({ progress: { current: 1, target: 2, completed: false, completedAt: null } });
       const write = await callJson("/v1/logs", {
         bindings: REDIS_DOWN,
         token: u.accessToken,
