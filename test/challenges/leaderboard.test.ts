@@ -268,7 +268,9 @@ describe("leaderboard", () => {
         token: u.accessToken,
       });
       expect(joined.status).toBe(201);
-      expect(joined.body).toEqual({ progress: { current: 1, target: 2, completed: false, completedAt: null } });
+      expect(joined.body).toEqual({
+        progress: { current: 1, target: 2, completed: false, completedAt: null },
+      });
       const write = await callJson("/v1/logs", {
         bindings: REDIS_DOWN,
         token: u.accessToken,
