@@ -63,10 +63,9 @@ export type Sample = {
   redisAtResponse: number;
   dbQueries: number;
   redisCommands: number;
-  dbWebSockets: number;
 };
 
-type NeonStats = { httpRequests: number; queries: number; wsConnections: number; wsMessagesIn: number };
+type NeonStats = { httpRequests: number; queries: number };
 type UpstashStats = { requests: number; commands: number };
 
 const getJson = async <T>(url: string, init?: RequestInit): Promise<T> => {
@@ -156,7 +155,6 @@ export class Counters {
         redisAtResponse: upstashNow.requests,
         dbQueries: neon.queries,
         redisCommands: upstash.commands,
-        dbWebSockets: neon.wsConnections,
       },
     };
   }

@@ -26,7 +26,6 @@ export type Row = {
   atResponse: { db: number; redis: number };
   dbQueries: number;
   redisCommands: number;
-  dbWebSockets: number;
   p50Ms: number;
   p95Ms: number;
   rttMs: number;
@@ -110,7 +109,6 @@ export function summarize(recorded: Recorded, delayMs: number): Row[] {
       },
       dbQueries: pick((s) => s.dbQueries).typical,
       redisCommands: pick((s) => s.redisCommands).typical,
-      dbWebSockets: pick((s) => s.dbWebSockets).max,
       p50Ms: round1(p50),
       p95Ms: round1(percentile(ms, 95)),
       rttMs,

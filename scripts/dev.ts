@@ -51,7 +51,7 @@ const worker = await startLocalWorker({
           stack.embedded.postgres ? `embedded PGlite (${settings.pgliteDataDir})` : "DATABASE_URL",
         ),
         row("", stack.postgresUrl.replace(/\/\/[^@]*@/, "//***@")),
-        row("Neon", `${stack.neonHttpUrl}  ws://${stack.neonWsHost}`),
+        row("Neon", stack.neonHttpUrl),
         row("Redis", stack.embedded.redis ? "in-memory (ioredis-mock)" : "REDIS_URL"),
         row("Upstash", stack.upstashUrl),
         row("OpenFoodFacts", stack.openFoodFactsUrl ?? `${settings.vars.OPENFOODFACTS_URL}`),

@@ -32,7 +32,6 @@ export interface StackOptions {
 export interface Stack {
   postgresUrl: string; // a TCP postgres:// URL usable by `pg` (migrations, seeds): the real one or the PGlite socket
   neonHttpUrl: string; // "http://127.0.0.1:PORT/sql"  (for neonConfig.fetchEndpoint)
-  neonWsHost: string; // "127.0.0.1:PORT/v1"          (for neonConfig.wsProxy)
   neonControlUrl: string; // "http://127.0.0.1:PORT/__stack"
   upstashUrl: string; // "http://127.0.0.1:PORT"
   upstashToken: string;
@@ -102,7 +101,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       postgresUrl: postgres.url,
       neonHttpUrl: `http://${h}:${neon.port}/sql`,
-      neonWsHost: `${h}:${neon.port}/v1`,
       neonControlUrl: `http://${h}:${neon.port}/__stack`,
       upstashUrl: `http://${h}:${upstash.port}`,
       upstashToken,

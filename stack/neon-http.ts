@@ -39,8 +39,6 @@ export type NeonStats = {
   httpRequests: number;
   queries: number;
   cancelled: number;
-  wsConnections: number;
-  wsMessagesIn: number;
 };
 
 interface QueryInput {

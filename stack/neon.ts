@@ -1,11 +1,10 @@
-// The Neon-protocol endpoint: one HTTP server carrying POST /sql (neon()),
-// WebSocket /v1 (Pool/Client) and the /__stack control API.
+// The Neon-protocol endpoint: one HTTP server carrying POST /sql (neon() over
+// HTTP, the only way the Worker talks to Neon) and the /__stack control API.
 
 import http from "node:http";
 import { CORS_HEADERS, Control, type ControlConfig, closeServer, listen, sendJson } from "./control.ts";
 import { createSqlExecutor, type NeonStats } from "./neon-http.ts";
 import { neonErrorBody } from "./neon-rules.ts";
-import { createWsProxy } from "./neon-ws.ts";
 import type { PostgresSource } from "./postgres.ts";
 
 export interface NeonEndpoint {
@@ -28,13 +27,10 @@ export async function startNeonEndpoint(options: {
       httpRequests: 0,
       queries: 0,
       cancelled: 0,
-      wsConnections: 0,
-      wsMessagesIn: 0,
     },
     [400, neonErrorBody("password authentication failed for user 'sikdan'")],
   );
   const sql = createSqlExecutor({ postgresUrl: postgres.url, embedded: postgres.embedded, control, log });
-  const ws = createWsProxy({ upstreamHost: postgres.host, upstreamPort: postgres.port, control, log });
 
   const server = http.createServer((req, res) => {
     route(req, res).catch((error: Error) => {
@@ -55,7 +51,6 @@ export async function startNeonEndpoint(options: {
     sendJson(res, 404, { message: `no route ${req.method} ${path}` });
   }
 
-  server.on("upgrade", (req, socket, head) => ws.upgrade(req, socket, head));
   const port = await listen(server, options.port, options.host);
 
   return {
@@ -63,7 +58,6 @@ export async function startNeonEndpoint(options: {
     control,
     close: async () => {
       control.releaseParked();
-      await ws.close();
       await closeServer(server);
       await sql.close();
     },

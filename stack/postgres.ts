@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from "./pglite.ts";
 export interface PostgresSource {
   url: string;
   embedded: boolean;
-  /** host and port of the TCP endpoint, for the WebSocket byte pipe */
+  /** host and port of the TCP endpoint */
   host: string;
   port: number;
   stop(): Promise<void>;

@@ -13,7 +13,6 @@ type StackInfo = Omit<Stack, "stop">;
 export default async function setup(project: TestProject) {
   const { child, ready: stack } = await spawnReady<StackInfo>("scripts/test-stack.ts");
   project.provide("neonHttpUrl", stack.neonHttpUrl);
-  project.provide("neonWsHost", stack.neonWsHost);
   project.provide("neonControlUrl", stack.neonControlUrl);
   project.provide("upstashUrl", stack.upstashUrl);
   project.provide("upstashToken", stack.upstashToken);

@@ -2,7 +2,6 @@
 declare module "vitest" {
   export interface ProvidedContext {
     neonHttpUrl: string;
-    neonWsHost: string;
     neonControlUrl: string;
     upstashUrl: string;
     upstashToken: string;

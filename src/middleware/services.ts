@@ -19,15 +19,9 @@ export const services = () =>
     const config = loadConfig(c.env);
     const logger = createLogger({ level: config.logLevel, fields: { requestId: c.var.requestId } });
     // Every background promise goes through here (waitUntil): one left floating is cancelled by
-    // workerd when the response is done.
-    const defer = (work: Promise<unknown>) => {
-      const logged = work.catch((err) => logger.warn("background work failed", { err }));
-      try {
-        c.executionCtx.waitUntil(logged);
-      } catch {
-        // No execution context (app.request() in tests): the promise still runs to completion.
-      }
-    };
+    // workerd when the response is done. (Tests that call a built app pass an execution context too.)
+    const defer = (work: Promise<unknown>) =>
+      c.executionCtx.waitUntil(work.catch((err) => logger.warn("background work failed", { err })));
     const cache = createCache(config, logger, defer);
     c.set("config", config);
     c.set("logger", logger);

@@ -1,16 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { signUp, uniqueEmail } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
   ACCESS_TTL,
-  api,
+  authCall,
   cookieFrom,
   expectAuthCookiesCleared,
-  jsonInit,
   REFRESH_TTL,
   setCookie,
-  withBindings,
-} from "./support";
+} from "../helpers/auth";
+import { expectProblem, jsonInit, withBindings } from "../helpers/http";
+import { signUp, uniqueEmail } from "../helpers/users";
 
 const app = withBindings({});
 
@@ -80,29 +78,29 @@ describe("auth cookies", () => {
   it("authenticate the /me routes on their own (no Authorization header)", async () => {
     const account = await signUp();
     const cookie = cookieFrom(account.cookies, "access_token");
-    const me = await api("/v1/users/me", { cookie });
+    const me = await authCall("/v1/users/me", { cookie });
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(account.user.id);
-    const patched = await api("/v1/users/me", {
+    const patched = await authCall("/v1/users/me", {
       method: "PATCH",
       cookie,
       body: { displayName: "Via cookie" },
     });
     expect(patched.status).toBe(200);
     expect(patched.body.displayName).toBe("Via cookie");
-    expect((await api("/v1/users/me/export", { cookie })).status).toBe(200);
+    expect((await authCall("/v1/users/me/export", { cookie })).status).toBe(200);
   });
 
   it("prefer the Authorization header when both are sent", async () => {
     const a = await signUp();
     const b = await signUp();
-    const { body } = await api("/v1/users/me", {
+    const { body } = await authCall("/v1/users/me", {
       token: b.accessToken,
       cookie: cookieFrom(a.cookies, "access_token"),
     });
     expect(body.id).toBe(b.user.id);
     // An invalid header does not fall back to a valid cookie.
-    const bad = await api("/v1/users/me", {
+    const bad = await authCall("/v1/users/me", {
       headers: { Authorization: "Bearer nope" },
       cookie: cookieFrom(a.cookies, "access_token"),
     });
@@ -111,7 +109,7 @@ describe("auth cookies", () => {
 
   it("refuse a refresh cookie in place of an access cookie", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/users/me", {
+    const { response } = await authCall("/v1/users/me", {
       cookie: `access_token=${account.refreshToken}`,
     });
     await expectProblem(response, 401);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { ALLOWED_ORIGINS, api, cookieFrom, EVIL_ORIGIN, getMe, OWN_ORIGIN, withBindings } from "./support";
+import { ALLOWED_ORIGINS, authCall, cookieFrom, EVIL_ORIGIN, OWN_ORIGIN } from "../helpers/auth";
+import { expectProblem, withBindings } from "../helpers/http";
+import { getMe, signUp } from "../helpers/users";
 
 /** Origins a browser could send that are not on the allow-list (exact matches only). */
 const FOREIGN_ORIGINS = [
@@ -20,7 +20,7 @@ describe("CSRF: cookie-authenticated writes from a foreign origin are refused", 
   it("PATCH /v1/users/me with only the cookie: 403 for every foreign origin, profile unchanged", async () => {
     const account = await signUp();
     for (const origin of FOREIGN_ORIGINS) {
-      const { response } = await api("/v1/users/me", {
+      const { response } = await authCall("/v1/users/me", {
         method: "PATCH",
         cookie: accessCookie(account),
         origin,
@@ -33,7 +33,7 @@ describe("CSRF: cookie-authenticated writes from a foreign origin are refused", 
 
   it("POST /v1/auth/logout with the access cookie: 403, session still alive", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/auth/logout", {
+    const { response } = await authCall("/v1/auth/logout", {
       method: "POST",
       cookie: cookieFrom(account.cookies, "access_token", "refresh_token"),
       origin: EVIL_ORIGIN,
@@ -44,7 +44,7 @@ describe("CSRF: cookie-authenticated writes from a foreign origin are refused", 
 
   it("POST /v1/auth/logout with only the refresh cookie: 403, session still alive", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/auth/logout", {
+    const { response } = await authCall("/v1/auth/logout", {
       method: "POST",
       cookie: refreshCookie(account),
       origin: EVIL_ORIGIN,
@@ -55,19 +55,19 @@ describe("CSRF: cookie-authenticated writes from a foreign origin are refused", 
 
   it("POST /v1/auth/refresh from the cookie: 403, and the token is not spent", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/auth/refresh", {
+    const { response } = await authCall("/v1/auth/refresh", {
       method: "POST",
       cookie: refreshCookie(account),
       origin: EVIL_ORIGIN,
     });
     await expectProblem(response, 403);
-    const legit = await api("/v1/auth/refresh", { body: { refreshToken: account.refreshToken } });
+    const legit = await authCall("/v1/auth/refresh", { body: { refreshToken: account.refreshToken } });
     expect(legit.status).toBe(200);
   });
 
   it("DELETE /v1/users/me with the cookie: 403, account kept", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/users/me", {
+    const { response } = await authCall("/v1/users/me", {
       method: "DELETE",
       cookie: accessCookie(account),
       origin: EVIL_ORIGIN,
@@ -82,7 +82,7 @@ describe("CSRF: what is not refused", () => {
   it("cookie writes from the allowed origins and from the API's own origin", async () => {
     const account = await signUp();
     for (const origin of [...ALLOWED_ORIGINS, OWN_ORIGIN]) {
-      const { status, body } = await api("/v1/users/me", {
+      const { status, body } = await authCall("/v1/users/me", {
         method: "PATCH",
         cookie: accessCookie(account),
         origin,
@@ -110,7 +110,7 @@ describe("CSRF: what is not refused", () => {
 
   it("cookie writes without an Origin header (not a browser cross-site request)", async () => {
     const account = await signUp();
-    const { status } = await api("/v1/users/me", {
+    const { status } = await authCall("/v1/users/me", {
       method: "PATCH",
       cookie: accessCookie(account),
       body: { displayName: "no origin" },
@@ -120,19 +120,19 @@ describe("CSRF: what is not refused", () => {
 
   it("Bearer-authenticated writes, whatever the Origin", async () => {
     const account = await signUp();
-    const patched = await api("/v1/users/me", {
+    const patched = await authCall("/v1/users/me", {
       method: "PATCH",
       token: account.accessToken,
       origin: EVIL_ORIGIN,
       body: { displayName: "bearer" },
     });
     expect(patched.status).toBe(200);
-    const refreshed = await api("/v1/auth/refresh", {
+    const refreshed = await authCall("/v1/auth/refresh", {
       origin: EVIL_ORIGIN,
       body: { refreshToken: account.refreshToken },
     });
     expect(refreshed.status).toBe(200);
-    const out = await api("/v1/auth/logout", {
+    const out = await authCall("/v1/auth/logout", {
       method: "POST",
       token: refreshed.body.accessToken,
       origin: EVIL_ORIGIN,
@@ -142,7 +142,7 @@ describe("CSRF: what is not refused", () => {
 
   it("safe methods with the cookie from a foreign origin are served, but without CORS headers to read them", async () => {
     const account = await signUp();
-    const { status, response } = await api("/v1/users/me", {
+    const { status, response } = await authCall("/v1/users/me", {
       cookie: accessCookie(account),
       origin: EVIL_ORIGIN,
     });
@@ -153,13 +153,13 @@ describe("CSRF: what is not refused", () => {
 
   it("allowed origins get credentialed CORS on the auth and user routes", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/users/me", {
+    const { response } = await authCall("/v1/users/me", {
       cookie: accessCookie(account),
       origin: ALLOWED_ORIGINS[1],
     });
     expect(response.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGINS[1]);
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
-    const preflight = await api("/v1/auth/refresh", {
+    const preflight = await authCall("/v1/auth/refresh", {
       method: "OPTIONS",
       origin: ALLOWED_ORIGINS[0],
       headers: { "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },

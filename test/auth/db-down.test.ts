@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it, type MockInstance, vi } from "vitest";
-import { signUp, uniqueEmail } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { jsonInit, withBindings } from "./support";
+import { expectProblem, jsonInit, withBindings } from "../helpers/http";
+import { signUp, uniqueEmail } from "../helpers/users";
 
 // A port nothing listens on: the database "down" exactly as a refused connection.
 const unreachable = withBindings({ NEON_FETCH_ENDPOINT: "http://127.0.0.1:9/sql" });

@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { signUp, uniqueEmail, uniqueIp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { ACCESS_TTL, api, claimsOf, getMe, sessionIdOf, setCookie } from "./support";
+import { ACCESS_TTL, authCall, claimsOf, sessionIdOf, setCookie } from "../helpers/auth";
+import { expectProblem, uniqueIp, withoutRequestId } from "../helpers/http";
+import { getMe, signUp, uniqueEmail } from "../helpers/users";
 
-const login = (body: Record<string, unknown>, ip = uniqueIp()) => api("/v1/auth/login", { ip, body });
-
-/** A problem without the members that differ per request. */
-const stable = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
+const login = (body: Record<string, unknown>, ip = uniqueIp()) => authCall("/v1/auth/login", { ip, body });
 
 describe("POST /v1/auth/login: happy path", () => {
   it("answers 200 { user, accessToken, refreshToken, expiresIn } and sets both cookies", async () => {
@@ -58,7 +55,7 @@ describe("POST /v1/auth/login: wrong credentials", () => {
     const a = await expectProblem(unknown.response, 401);
     const b = await expectProblem(wrong.response, 401);
     expect(a.code).toBe("UNAUTHENTICATED");
-    expect(stable(a)).toEqual(stable(b));
+    expect(withoutRequestId(a)).toEqual(withoutRequestId(b));
     // Nothing else tells them apart either: no cookies, same headers that matter.
     expect(unknown.response.headers.getSetCookie()).toEqual([]);
     expect(wrong.response.headers.getSetCookie()).toEqual([]);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
+import { authCall, cookieFrom, expectAuthCookiesCleared, postRefresh, sessionIdOf } from "../helpers/auth";
 import { call, expectProblem } from "../helpers/http";
-import { api, cookieFrom, expectAuthCookiesCleared, getMe, logIn, sessionIdOf } from "./support";
+import { getMe, logIn, signUp } from "../helpers/users";
 
-const logout = (options: Parameters<typeof api>[1] = {}) =>
-  api("/v1/auth/logout", { method: "POST", ...options });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+const logout = (options: Parameters<typeof authCall>[1] = {}) =>
+  authCall("/v1/auth/logout", { method: "POST", ...options });
 
 describe("POST /v1/auth/logout: happy path", () => {
   it("answers 204 with no body and clears both cookies", async () => {
@@ -22,10 +21,10 @@ describe("POST /v1/auth/logout: happy path", () => {
     const token = account.accessToken;
     const attempts = [
       getMe(token),
-      api("/v1/users/me", { method: "PATCH", token, body: { displayName: "after logout" } }),
-      api("/v1/users/me/export", { token }),
-      api("/v1/users/me", { method: "DELETE", token, body: { password: account.password } }),
-      api("/v1/auth/password", {
+      authCall("/v1/users/me", { method: "PATCH", token, body: { displayName: "after logout" } }),
+      authCall("/v1/users/me/export", { token }),
+      authCall("/v1/users/me", { method: "DELETE", token, body: { password: account.password } }),
+      authCall("/v1/auth/password", {
         token,
         body: { currentPassword: account.password, newPassword: "a whole new password" },
       }),
@@ -41,7 +40,7 @@ describe("POST /v1/auth/logout: happy path", () => {
   it("ends the session's refresh token too", async () => {
     const account = await signUp();
     expect((await logout({ token: account.accessToken })).status).toBe(204);
-    await expectProblem((await refresh(account.refreshToken)).response, 401);
+    await expectProblem((await postRefresh(account.refreshToken)).response, 401);
   });
 
   it("works from the access cookie (a browser, same origin)", async () => {
@@ -55,7 +54,7 @@ describe("POST /v1/auth/logout: happy path", () => {
     const viaBody = await signUp();
     expect((await logout({ body: { refreshToken: viaBody.refreshToken } })).status).toBe(204);
     await expectProblem((await getMe(viaBody.accessToken)).response, 401);
-    await expectProblem((await refresh(viaBody.refreshToken)).response, 401);
+    await expectProblem((await postRefresh(viaBody.refreshToken)).response, 401);
 
     const viaCookie = await signUp();
     expect((await logout({ cookie: cookieFrom(viaCookie.cookies, "refresh_token") })).status).toBe(204);
@@ -67,7 +66,7 @@ describe("POST /v1/auth/logout: happy path", () => {
     const phone = await logIn(account.email, account.password);
     expect((await logout({ token: account.accessToken })).status).toBe(204);
     expect((await getMe(phone.accessToken)).status).toBe(200);
-    expect((await refresh(phone.refreshToken)).status).toBe(200);
+    expect((await postRefresh(phone.refreshToken)).status).toBe(200);
     expect(sessionIdOf(phone.accessToken)).not.toBe(sessionIdOf(account.accessToken));
   });
 
@@ -76,7 +75,7 @@ describe("POST /v1/auth/logout: happy path", () => {
     const b = await signUp();
     expect((await logout({ token: b.accessToken })).status).toBe(204);
     expect((await getMe(a.accessToken)).status).toBe(200);
-    expect((await refresh(a.refreshToken)).status).toBe(200);
+    expect((await postRefresh(a.refreshToken)).status).toBe(200);
   });
 });
 

@@ -11,18 +11,17 @@ import {
   saltFor,
   verifyPassword,
 } from "../../src/lib/password";
-import { signUp } from "../helpers/factories";
+import { authCall, cookieFrom, EVIL_ORIGIN, JWT, postLogin, postRefresh, sessionIdOf } from "../helpers/auth";
+import { sql } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
-import { api, cookieFrom, EVIL_ORIGIN, getMe, JWT, logIn, sessionIdOf, sql } from "./support";
+import { getMe, logIn, signUp } from "../helpers/users";
 
 const NEW_PASSWORD = "a brand new passphrase";
 // The tests set no PASSWORD_SALT_SECRET: salts are keyed with JWT_SECRET (src/config.ts).
 const SALT_SECRET = JWT.secret;
 
 const changePassword = (token: string, body: Record<string, unknown>) =>
-  api("/v1/auth/password", { token, body });
-const login = (email: string, password: string) => api("/v1/auth/login", { body: { email, password } });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
+  authCall("/v1/auth/password", { token, body });
 
 const storedHash = async (userId: string) =>
   (await sql<{ password_hash: string }>("select password_hash from users where id = $1", [userId]))[0]!
@@ -88,7 +87,7 @@ describe("password hashing", () => {
     const account = await signUp();
     const old = await hashPassword(account.password, randomSalt(), 1_000);
     await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
-    await expectProblem((await login(account.email, "not the password")).response, 401);
+    await expectProblem((await postLogin(account.email, "not the password")).response, 401);
     expect(await storedHash(account.user.id)).toBe(old);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
     const upgraded = await storedHash(account.user.id);
@@ -97,7 +96,7 @@ describe("password hashing", () => {
     );
     // And the upgraded hash still verifies the same password (and only it).
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    await expectProblem((await login(account.email, "not the password")).response, 401);
+    await expectProblem((await postLogin(account.email, "not the password")).response, 401);
   });
 
   it("upgrades a hash salted under a previous salt key at the next login (rotation)", async () => {
@@ -118,7 +117,7 @@ describe("password hashing", () => {
       `pbkdf2-sha256$${PBKDF2_MAX_ITERATIONS + 1}$${salt}$${hash}`,
       account.user.id,
     ]);
-    await expectProblem((await login(account.email, account.password)).response, 401);
+    await expectProblem((await postLogin(account.email, account.password)).response, 401);
   });
 });
 
@@ -131,7 +130,7 @@ describe("POST /v1/auth/password: happy path", () => {
     });
     expect(status).toBe(204);
     expect(body).toBeUndefined();
-    const old = await login(account.email, account.password);
+    const old = await postLogin(account.email, account.password);
     expect((await expectProblem(old.response, 401)).code).toBe("UNAUTHENTICATED");
     expect((await logIn(account.email, NEW_PASSWORD)).user.id).toBe(account.user.id);
   });
@@ -147,15 +146,15 @@ describe("POST /v1/auth/password: happy path", () => {
     expect(status).toBe(204);
     for (const other of [laptop, phone]) {
       await expectProblem((await getMe(other.accessToken)).response, 401);
-      await expectProblem((await refresh(other.refreshToken)).response, 401);
+      await expectProblem((await postRefresh(other.refreshToken)).response, 401);
     }
     // The session that changed the password goes on, both tokens.
     expect((await getMe(account.accessToken)).status).toBe(200);
-    const renewed = await refresh(account.refreshToken);
+    const renewed = await postRefresh(account.refreshToken);
     expect(renewed.status).toBe(200);
     expect(sessionIdOf(renewed.body.accessToken)).toBe(sessionIdOf(account.accessToken));
     // The export shows the two other sessions as revoked.
-    const exported = await api("/v1/users/me/export", { token: renewed.body.accessToken });
+    const exported = await authCall("/v1/users/me/export", { token: renewed.body.accessToken });
     const revoked = exported.body.sessions.filter(
       (session: { revokedAt: string | null }) => session.revokedAt,
     );
@@ -166,7 +165,7 @@ describe("POST /v1/auth/password: happy path", () => {
 
   it("works from the access cookie (same origin)", async () => {
     const account = await signUp();
-    const { status } = await api("/v1/auth/password", {
+    const { status } = await authCall("/v1/auth/password", {
       cookie: cookieFrom(account.cookies, "access_token"),
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
     });
@@ -183,7 +182,7 @@ describe("POST /v1/auth/password: happy path", () => {
     ).toBe(204);
     expect((await logIn(a.email, a.password)).user.id).toBe(a.user.id);
     expect((await getMe(a.accessToken)).status).toBe(200);
-    await expectProblem((await login(a.email, NEW_PASSWORD)).response, 401);
+    await expectProblem((await postLogin(a.email, NEW_PASSWORD)).response, 401);
     expect((await logIn(b.email, NEW_PASSWORD)).user.id).toBe(b.user.id);
   });
 });
@@ -198,7 +197,7 @@ describe("POST /v1/auth/password: errors", () => {
     });
     expect((await expectProblem(response, 403)).code).toBe("FORBIDDEN");
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    await expectProblem((await login(account.email, NEW_PASSWORD)).response, 401);
+    await expectProblem((await postLogin(account.email, NEW_PASSWORD)).response, 401);
     expect((await getMe(other.accessToken)).status).toBe(200);
   });
 
@@ -228,11 +227,13 @@ describe("POST /v1/auth/password: errors", () => {
 
   it("answers 401 without a token, or from a session that has ended", async () => {
     const account = await signUp();
-    const anonymous = await api("/v1/auth/password", {
+    const anonymous = await authCall("/v1/auth/password", {
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },
     });
     await expectProblem(anonymous.response, 401);
-    expect((await api("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(204);
+    expect((await authCall("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(
+      204,
+    );
     const ended = await changePassword(account.accessToken, {
       currentPassword: account.password,
       newPassword: NEW_PASSWORD,
@@ -243,7 +244,7 @@ describe("POST /v1/auth/password: errors", () => {
 
   it("refuses a cookie-authenticated change from a foreign origin (CSRF)", async () => {
     const account = await signUp();
-    const { response } = await api("/v1/auth/password", {
+    const { response } = await authCall("/v1/auth/password", {
       cookie: cookieFrom(account.cookies, "access_token"),
       origin: EVIL_ORIGIN,
       body: { currentPassword: account.password, newPassword: NEW_PASSWORD },

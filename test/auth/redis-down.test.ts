@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { uniqueEmail, uniqueIp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
-import { api, jsonInit, withBindings } from "./support";
+import { authCall } from "../helpers/auth";
+import { expectProblem, jsonInit, uniqueIp, withBindings } from "../helpers/http";
+import { uniqueEmail } from "../helpers/users";
 
 // A port nothing listens on: Redis "down" exactly as a refused connection.
 const redisDown = withBindings({ UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" });
@@ -20,7 +20,7 @@ describe("rate limits with Redis down", () => {
   // The Redis circuit breaker is per isolate: readiness asks Redis itself, which closes it (through the
   // Worker's export and through a built app, as the requests below are made).
   const redisBackUp = async () => {
-    await api("/health/ready", { method: "GET" });
+    await authCall("/health/ready", { method: "GET" });
     await redisUp("/health/ready");
   };
 

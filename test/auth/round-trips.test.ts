@@ -1,9 +1,11 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { hashPassword, randomSalt } from "../../src/lib/password";
-import { signUp, uniqueIp } from "../helpers/factories";
-import { claimsOf, forgeAccessToken, sessionIdOf, sql } from "./support";
+import { claimsOf, forgeAccessToken, sessionIdOf } from "../helpers/auth";
+import { sql } from "../helpers/db";
+import { uniqueIp } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // Issue 15: sign-in, password change and deletion in ONE database round trip, and no Redis round
 // trip before it (the per-IP limit is counted in parallel). Counted by the local Neon and Upstash
@@ -36,6 +38,7 @@ function tagged() {
           body: JSON.stringify(body),
         },
         bindings,
+        createExecutionContext(),
       ),
     roundTrips: async () => ({
       db: await stats(inject("neonControlUrl"), tag, "httpRequests"),

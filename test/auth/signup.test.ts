@@ -1,10 +1,10 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PASSWORD, uniqueEmail, uniqueIp } from "../helpers/factories";
-import { BASE_URL, call, expectProblem } from "../helpers/http";
-import { ACCESS_TTL, api, claimsOf, getMe, logIn, REFRESH_TTL, setCookie, withBindings } from "./support";
+import { ACCESS_TTL, authCall, claimsOf, REFRESH_TTL, setCookie } from "../helpers/auth";
+import { BASE_URL, call, expectProblem, uniqueIp, withBindings } from "../helpers/http";
+import { DEFAULT_PASSWORD, getMe, logIn, uniqueEmail } from "../helpers/users";
 
-const signup = (body: Record<string, unknown>, ip = uniqueIp()) => api("/v1/auth/signup", { ip, body });
+const signup = (body: Record<string, unknown>, ip = uniqueIp()) => authCall("/v1/auth/signup", { ip, body });
 
 const valid = (overrides: Record<string, unknown> = {}) => ({
   email: uniqueEmail(),
@@ -108,7 +108,7 @@ describe("POST /v1/auth/signup: happy path", () => {
   it("accepts a password of 8 characters with inner and outer spaces, kept as typed", async () => {
     const { body } = await signup(valid({ password: " pa ss  " }));
     expect((await logIn(body.user.email, " pa ss  ")).user.id).toBe(body.user.id);
-    const trimmed = await api("/v1/auth/login", { body: { email: body.user.email, password: "pa ss" } });
+    const trimmed = await authCall("/v1/auth/login", { body: { email: body.user.email, password: "pa ss" } });
     await expectProblem(trimmed.response, 401);
   });
 });

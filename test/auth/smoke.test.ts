@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
 import { callJson } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 describe("auth smoke", () => {
   it("signs up, reads me, refreshes, logs out", async () => {

@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
   ACCESS_TTL,
-  api,
+  authCall,
   base64UrlJson,
   claimsOf,
   forgeAccessToken,
-  getMe,
   headerOf,
   JWT,
-  jsonInit,
-  nowSeconds,
   sessionIdOf,
-  withBindings,
-} from "./support";
+} from "../helpers/auth";
+import { nowSeconds } from "../helpers/dates";
+import { expectProblem, jsonInit, withBindings } from "../helpers/http";
+import { getMe, signUp } from "../helpers/users";
 
 const identityOf = (account: { accessToken: string }) => ({
   sub: claimsOf(account.accessToken).sub as string,
@@ -159,7 +156,7 @@ describe("access token attacks", () => {
 
   it("refuses the token of a deleted user", async () => {
     const account = await signUp();
-    const deleted = await api("/v1/users/me", {
+    const deleted = await authCall("/v1/users/me", {
       method: "DELETE",
       token: account.accessToken,
       body: { password: account.password },
@@ -178,11 +175,13 @@ describe("access token attacks", () => {
       `Bearer ${account.accessToken} extra`,
       "Bearer a.b.c",
     ]) {
-      const { response } = await api("/v1/users/me", { headers: { Authorization: authorization } });
+      const { response } = await authCall("/v1/users/me", { headers: { Authorization: authorization } });
       await expectProblem(response, 401);
     }
     // The scheme itself is case-insensitive (RFC 9110).
-    const lower = await api("/v1/users/me", { headers: { Authorization: `bearer ${account.accessToken}` } });
+    const lower = await authCall("/v1/users/me", {
+      headers: { Authorization: `bearer ${account.accessToken}` },
+    });
     expect(lower.status).toBe(200);
   });
 });

@@ -1,17 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  api,
-  awayFromMidnight,
-  BADGE_CODES,
-  badgeEvents,
-  createChallenge,
-  join,
-  logMeal,
-  newUser,
-  onDay,
-  postLog,
-} from "../challenges/support";
-import { expectProblem } from "../helpers/http";
+import { BADGE_CODES, badgeEvents, createChallenge, join, logToday, newPlayer } from "../helpers/challenges";
+import { onDay } from "../helpers/dates";
+import { callJson, expectProblem } from "../helpers/http";
+import { postLog } from "../helpers/logs";
+import { awayFromMidnight } from "../helpers/wait";
 
 type CatalogItem = {
   code: string;
@@ -23,15 +15,18 @@ type CatalogItem = {
 };
 
 const catalog = async (token?: string) => {
-  const { status, body } = await api<{ items: CatalogItem[] }>("/v1/badges", { token });
+  const { status, body } = await callJson<{ items: CatalogItem[] }>("/v1/badges", { token });
   expect(status).toBe(200);
   return body.items;
 };
 
 const myBadges = async (token: string) => {
-  const { status, body } = await api<{ items: { code: string; earnedAt: string }[] }>("/v1/users/me/badges", {
-    token,
-  });
+  const { status, body } = await callJson<{ items: { code: string; earnedAt: string }[] }>(
+    "/v1/users/me/badges",
+    {
+      token,
+    },
+  );
   expect(status).toBe(200);
   return body.items;
 };
@@ -54,10 +49,10 @@ describe("GET /v1/badges", () => {
   });
 
   it("signed in: the caller's earned flags, and only the caller's", async () => {
-    const a = await newUser();
-    const b = await newUser();
+    const a = await newPlayer();
+    const b = await newPlayer();
     expect((await catalog(a.accessToken)).filter((badge) => badge.earned)).toEqual([]);
-    await logMeal(a.accessToken);
+    await logToday(a.accessToken);
 
     const forA = await catalog(a.accessToken);
     expect(forA.map((badge) => badge.code)).toEqual([...BADGE_CODES]);
@@ -71,19 +66,19 @@ describe("GET /v1/badges", () => {
   });
 
   it("a token that is sent must be valid: an invalid or ended session is 401", async () => {
-    const u = await newUser();
-    await expectProblem((await api("/v1/badges", { token: "not-a-token" })).response, 401);
-    expect((await api("/v1/auth/logout", { method: "POST", token: u.accessToken })).status).toBe(204);
-    await expectProblem((await api("/v1/badges", { token: u.accessToken })).response, 401);
+    const u = await newPlayer();
+    await expectProblem((await callJson("/v1/badges", { token: "not-a-token" })).response, 401);
+    expect((await callJson("/v1/auth/logout", { method: "POST", token: u.accessToken })).status).toBe(204);
+    await expectProblem((await callJson("/v1/badges", { token: u.accessToken })).response, 401);
   });
 });
 
 describe("GET /v1/users/me/badges", () => {
   it("lists only the caller's badges, with when they were earned", async () => {
-    const a = await newUser();
-    const b = await newUser();
+    const a = await newPlayer();
+    const b = await newPlayer();
     expect(await myBadges(a.accessToken)).toEqual([]);
-    const write = await logMeal(a.accessToken);
+    const write = await logToday(a.accessToken);
     const awarded = badgeEvents(write.events, "first_log");
     expect(awarded).toHaveLength(1);
     const items = await myBadges(a.accessToken);
@@ -97,7 +92,7 @@ describe("GET /v1/users/me/badges", () => {
       },
     ]);
     expect(await myBadges(b.accessToken)).toEqual([]);
-    await expectProblem((await api("/v1/users/me/badges")).response, 401);
+    await expectProblem((await callJson("/v1/users/me/badges")).response, 401);
   });
 });
 
@@ -105,7 +100,7 @@ describe("badges are awarded exactly once", () => {
   beforeEach(() => awayFromMidnight());
 
   it("20 parallel first logs: one first_log event across all responses, listed once", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const writes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         postLog(u.accessToken, { mealType: "snack", eatenAt: onDay(0, "10:00:00"), title: `Bite ${i}` }),
@@ -118,53 +113,53 @@ describe("badges are awarded exactly once", () => {
 
     const items = await myBadges(u.accessToken);
     expect(items.map((badge) => badge.code)).toEqual(["first_log"]);
-    const { body: stats } = await api("/v1/users/me/stats", { token: u.accessToken });
+    const { body: stats } = await callJson("/v1/users/me/stats", { token: u.accessToken });
     expect(stats).toMatchObject({ totalLogs: 20, daysLogged: 1, badgesEarned: 1 });
     // Later logs award it no more.
-    expect(badgeEvents((await logMeal(u.accessToken)).events, "first_log")).toEqual([]);
+    expect(badgeEvents((await logToday(u.accessToken)).events, "first_log")).toEqual([]);
   });
 
   it("streak_3 after logs on 3 consecutive days (in any order), once", async () => {
-    const u = await newUser();
-    const first = await logMeal(u.accessToken, { eatenAt: onDay(-2) });
+    const u = await newPlayer();
+    const first = await logToday(u.accessToken, { eatenAt: onDay(-2) });
     expect(badgeEvents(first.events, "first_log")).toHaveLength(1);
-    const third = await logMeal(u.accessToken, { eatenAt: onDay(0) });
+    const third = await logToday(u.accessToken, { eatenAt: onDay(0) });
     expect(badgeEvents(third.events, "streak_3")).toEqual([]);
     expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual(["first_log"]);
 
     // Yesterday fills the gap: -2, -1, 0.
-    const middle = await logMeal(u.accessToken, { eatenAt: onDay(-1) });
+    const middle = await logToday(u.accessToken, { eatenAt: onDay(-1) });
     const streak = badgeEvents(middle.events, "streak_3");
     expect(streak).toHaveLength(1);
     expect(streak[0]!.badge).toMatchObject({ code: "streak_3", earnedAt: expect.any(String) });
     expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual(["first_log", "streak_3"]);
-    const { body: stats } = await api("/v1/users/me/stats", { token: u.accessToken });
+    const { body: stats } = await callJson("/v1/users/me/stats", { token: u.accessToken });
     expect(stats).toMatchObject({ currentStreak: 3, longestStreak: 3, daysLogged: 3, badgesEarned: 2 });
 
     // A fourth day, another log on a streak day: no second award.
-    expect(badgeEvents((await logMeal(u.accessToken, { eatenAt: onDay(-3) })).events, "streak_3")).toEqual(
+    expect(badgeEvents((await logToday(u.accessToken, { eatenAt: onDay(-3) })).events, "streak_3")).toEqual(
       [],
     );
     expect(
-      badgeEvents((await logMeal(u.accessToken, { eatenAt: onDay(-1) })).events, "badge_awarded"),
+      badgeEvents((await logToday(u.accessToken, { eatenAt: onDay(-1) })).events, "badge_awarded"),
     ).toEqual([]);
     expect((await myBadges(u.accessToken)).filter((badge) => badge.code === "streak_3")).toHaveLength(1);
   });
 
   it("no streak_3 for three days that are not consecutive", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     for (const day of [-6, -4, -2, 0]) {
-      const write = await logMeal(u.accessToken, { eatenAt: onDay(day) });
+      const write = await logToday(u.accessToken, { eatenAt: onDay(day) });
       expect(badgeEvents(write.events, "streak_3")).toEqual([]);
     }
     expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual(["first_log"]);
   });
 
   it("streak_7 after 7 consecutive days, with streak_3 earned on the way", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const awarded: string[] = [];
     for (const day of [-6, -5, -4, -3, -2, -1, 0]) {
-      const write = await logMeal(u.accessToken, { eatenAt: onDay(day) });
+      const write = await logToday(u.accessToken, { eatenAt: onDay(day) });
       awarded.push(
         ...write.events.filter((e) => e.type === "badge_awarded").map((e) => `${day}:${e.badge.code}`),
       );
@@ -178,7 +173,7 @@ describe("badges are awarded exactly once", () => {
   });
 
   it("logs_100 at exactly the 100th log", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const batch = (from: number, count: number) =>
       Promise.all(
         Array.from({ length: count }, (_, i) =>
@@ -189,22 +184,22 @@ describe("badges are awarded exactly once", () => {
     for (let i = 0; i < 99; i += 11) writes.push(...(await batch(i, 11)));
     expect(writes.map((write) => write.status)).toEqual(Array(99).fill(201));
     expect(writes.flatMap((write) => badgeEvents(write.body.events, "logs_100"))).toEqual([]);
-    const hundredth = await logMeal(u.accessToken, { eatenAt: onDay(-1) });
+    const hundredth = await logToday(u.accessToken, { eatenAt: onDay(-1) });
     expect(badgeEvents(hundredth.events, "logs_100")).toHaveLength(1);
-    expect(badgeEvents((await logMeal(u.accessToken, { eatenAt: onDay(-1) })).events, "logs_100")).toEqual(
+    expect(badgeEvents((await logToday(u.accessToken, { eatenAt: onDay(-1) })).events, "logs_100")).toEqual(
       [],
     );
   });
 
   it("challenges_5: one log completing five challenges at once awards first_challenge and challenges_5 once each", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const challenge = await createChallenge(u.accessToken, { rule: { type: "meal_count", target: 1 } });
       await join(u.accessToken, challenge.id);
       ids.push(challenge.id);
     }
-    const write = await logMeal(u.accessToken);
+    const write = await logToday(u.accessToken);
     const completed = write.events.filter((event) => event.type === "challenge_completed");
     expect(completed.map((event) => event.challengeId).sort()).toEqual([...ids].sort());
     const badges = write.events
@@ -219,17 +214,17 @@ describe("badges are awarded exactly once", () => {
   });
 
   it("a badge stays when the logs that earned it are deleted", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const writes = [];
-    for (const day of [-2, -1, 0]) writes.push(await logMeal(u.accessToken, { eatenAt: onDay(day) }));
+    for (const day of [-2, -1, 0]) writes.push(await logToday(u.accessToken, { eatenAt: onDay(day) }));
     expect(badgeEvents(writes[2]!.events, "streak_3")).toHaveLength(1);
     for (const write of writes) {
-      expect((await api(`/v1/logs/${write.log.id}`, { method: "DELETE", token: u.accessToken })).status).toBe(
-        204,
-      );
+      expect(
+        (await callJson(`/v1/logs/${write.log.id}`, { method: "DELETE", token: u.accessToken })).status,
+      ).toBe(204);
     }
     expect((await myBadges(u.accessToken)).map((badge) => badge.code)).toEqual(["first_log", "streak_3"]);
     // Logging again awards nothing new.
-    expect(badgeEvents((await logMeal(u.accessToken)).events, "first_log")).toEqual([]);
+    expect(badgeEvents((await logToday(u.accessToken)).events, "first_log")).toEqual([]);
   });
 });

@@ -1,27 +1,20 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  api,
-  awayFromMidnight,
-  createChallenge,
-  join,
-  logMeal,
-  newUser,
-  OFFICIAL,
-  onDay,
-  unknownId,
-} from "../challenges/support";
-import { expectProblem } from "../helpers/http";
+import { createChallenge, join, logToday, newPlayer, OFFICIAL } from "../helpers/challenges";
+import { onDay } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { awayFromMidnight } from "../helpers/wait";
 
 describe("public profile GET /v1/users/:id", () => {
   beforeEach(() => awayFromMidnight());
 
   it("shows display name, badges and streaks, never the email", async () => {
-    const a = await newUser({ displayName: "Alice Public" });
-    const viewer = await newUser();
-    for (const day of [-4, -2, -1, 0]) await logMeal(a.accessToken, { eatenAt: onDay(day) });
+    const a = await newPlayer({ displayName: "Alice Public" });
+    const viewer = await newPlayer();
+    for (const day of [-4, -2, -1, 0]) await logToday(a.accessToken, { eatenAt: onDay(day) });
 
     for (const token of [undefined, viewer.accessToken, a.accessToken]) {
-      const { status, body } = await api(`/v1/users/${a.user.id}`, { token });
+      const { status, body } = await callJson(`/v1/users/${a.user.id}`, { token });
       expect(status).toBe(200);
       expect(Object.keys(body).sort()).toEqual(["badges", "displayName", "id", "stats"]);
       expect(body.id).toBe(a.user.id);
@@ -45,25 +38,25 @@ describe("public profile GET /v1/users/:id", () => {
   });
 
   it("a fresh user has no badges and no streak; unknown ids are 404", async () => {
-    const u = await newUser({ displayName: "Nobody Yet" });
-    const { body } = await api(`/v1/users/${u.user.id}`);
+    const u = await newPlayer({ displayName: "Nobody Yet" });
+    const { body } = await callJson(`/v1/users/${u.user.id}`);
     expect(body).toEqual({
       id: u.user.id,
       displayName: "Nobody Yet",
       badges: [],
       stats: { currentStreak: 0, longestStreak: 0 },
     });
-    await expectProblem((await api(`/v1/users/${unknownId()}`)).response, 404);
-    await expectProblem((await api("/v1/users/not-a-uuid")).response, 404);
+    await expectProblem((await callJson(`/v1/users/${unknownId()}`)).response, 404);
+    await expectProblem((await callJson("/v1/users/not-a-uuid")).response, 404);
   });
 });
 
 describe("export GET /v1/users/me/export", () => {
   it("holds the caller's logs, challenges joined and created, and badges: nobody else's", async () => {
-    const a = await newUser();
-    const b = await newUser();
-    const aLog = await logMeal(a.accessToken, { eatenAt: onDay(-1), title: "A's lunch" });
-    const bLog = await logMeal(b.accessToken, { eatenAt: onDay(-1), title: "B's lunch" });
+    const a = await newPlayer();
+    const b = await newPlayer();
+    const aLog = await logToday(a.accessToken, { eatenAt: onDay(-1), title: "A's lunch" });
+    const bLog = await logToday(b.accessToken, { eatenAt: onDay(-1), title: "B's lunch" });
     const aChallenge = await createChallenge(a.accessToken, { rule: { type: "meal_count", target: 1 } });
     const bChallenge = await createChallenge(b.accessToken);
     const bOnly = await createChallenge(b.accessToken);
@@ -72,7 +65,7 @@ describe("export GET /v1/users/me/export", () => {
     await join(b.accessToken, bOnly.id);
     await join(b.accessToken, OFFICIAL.lightDays);
 
-    const { status, body } = await api("/v1/users/me/export", { token: a.accessToken });
+    const { status, body } = await callJson("/v1/users/me/export", { token: a.accessToken });
     expect(status).toBe(200);
     expect(body.profile).toMatchObject({ id: a.user.id, email: a.email });
     expect(body.logs.map((log: { id: string }) => log.id)).toEqual([aLog.log.id]);
@@ -104,7 +97,7 @@ describe("export GET /v1/users/me/export", () => {
       expect(text).not.toContain(foreign);
     }
     // b's own export has b's things only.
-    const other = (await api("/v1/users/me/export", { token: b.accessToken })).body;
+    const other = (await callJson("/v1/users/me/export", { token: b.accessToken })).body;
     expect(other.logs.map((log: { id: string }) => log.id)).toEqual([bLog.log.id]);
     expect(other.challengesCreated.map((c: { id: string }) => c.id).sort()).toEqual(
       [bChallenge.id, bOnly.id].sort(),

@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { BREAKER_RETRY_MS } from "../../src/lib/breaker";
 import { redisBreaker } from "../../src/services/cache";
-import { account, captureConsole, createLog, send, sleep, sql } from "../hardening/support";
-import { uniqueEmail, uniqueIp } from "../helpers/factories";
-import { CACHED_READS, recycleIsolate, truthOf, upstashWith } from "./support";
+import { captureConsole } from "../helpers/console";
+import { sql } from "../helpers/db";
+import { uniqueIp } from "../helpers/http";
+import { createLog } from "../helpers/logs";
+import { send } from "../helpers/requests";
+import { CACHED_READS, recycleIsolate, truthOf, upstashWith } from "../helpers/user-cache";
+import { account, uniqueEmail } from "../helpers/users";
+import { sleep } from "../helpers/wait";
 
 /**
  * The isolate's circuit breaker for Redis (src/lib/breaker.ts): after the first failure requests

@@ -2,23 +2,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BREAKER_RETRY_MS } from "../../src/lib/breaker";
 import { redisBreaker } from "../../src/services/cache";
 import { readThrough } from "../../src/services/user-cache";
-import {
-  account,
-  captureConsole,
-  createLog,
-  eventually,
-  redis,
-  send,
-  sleep,
-  validLog,
-} from "../hardening/support";
+import { captureConsole } from "../helpers/console";
+import { createLog, validLog } from "../helpers/logs";
+import { redisCommand } from "../helpers/redis";
+import { send } from "../helpers/requests";
 import {
   authOf,
   CACHED_READS,
+  cachedEntry,
   cachedReadsOf,
   commitWithoutSettle,
   databaseVersion,
-  entryOf,
   FROM,
   loseUserKeys,
   recycleIsolate,
@@ -27,7 +21,9 @@ import {
   truthOf,
   upstashWith,
   warmAll,
-} from "./support";
+} from "../helpers/user-cache";
+import { account } from "../helpers/users";
+import { eventually, sleep } from "../helpers/wait";
 
 /**
  * The user cache against faults injected BETWEEN the steps of a write (src/services/user-cache.ts):
@@ -75,7 +71,7 @@ describe("a write Redis never heard of", () => {
     expect(written.status).toBe(201);
     // Redis itself still holds the old entries at the version it knows, with no fence: only the
     // epoch the write bumped in PostgreSQL stands between them and a reader.
-    for (const name of Object.keys(CACHED_READS)) expect((await entryOf(who, name))?.servable).toBe(true);
+    for (const name of Object.keys(CACHED_READS)) expect((await cachedEntry(who, name))?.servable).toBe(true);
     recycleIsolate();
     const truth = await expectFresh(who);
     expect((truth[SUMMARY] as { totals: { calories: number } }).totals.calories).toBe(800);
@@ -118,7 +114,7 @@ describe("a write Redis never heard of", () => {
     recycleIsolate();
     await expectFresh(who);
     // The stalled fence reaches Redis after the write's response; reads stay fresh meanwhile and after.
-    await eventually(async () => Number(await redis("ZCARD", `uc:${who.user.id}:fences`)) > 0, 10_000);
+    await eventually(async () => Number(await redisCommand("ZCARD", `uc:${who.user.id}:fences`)) > 0, 10_000);
     await expectFresh(who);
   });
 });
@@ -141,14 +137,15 @@ describe("Redis losing what it knew", () => {
     await warmAll(who);
     await commitWithoutSettle(who);
     await expectFresh(who);
-    for (const name of Object.keys(CACHED_READS)) expect((await entryOf(who, name))?.servable).toBe(false);
+    for (const name of Object.keys(CACHED_READS))
+      expect((await cachedEntry(who, name))?.servable).toBe(false);
     // Past its deadline (here: moved to the past), the next read clears it and fills the cache.
     const fences = `uc:${who.user.id}:fences`;
-    const tokens = (await redis("ZRANGE", fences, 0, -1)) as string[];
-    for (const token of tokens) await redis("ZADD", fences, 1, token);
+    const tokens = (await redisCommand("ZRANGE", fences, 0, -1)) as string[];
+    for (const token of tokens) await redisCommand("ZADD", fences, 1, token);
     await warmAll(who);
-    expect(Number(await redis("ZCARD", fences))).toBe(0);
-    expect((await entryOf(who, "stats"))?.version).toBe(await databaseVersion(who.user.id));
+    expect(Number(await redisCommand("ZCARD", fences))).toBe(0);
+    expect((await cachedEntry(who, "stats"))?.version).toBe(await databaseVersion(who.user.id));
     await expectFresh(who);
   });
 });
@@ -173,12 +170,14 @@ describe("a read that overlaps a write", () => {
       // The write commits, and Redis learns its version, while the reader is still in PostgreSQL.
       await createLog(who.accessToken, newLog(90));
       const versionAfter = await databaseVersion(who.user.id);
-      await eventually(async () => Number(await redis("GET", `uc:${who.user.id}:version`)) === versionAfter);
+      await eventually(
+        async () => Number(await redisCommand("GET", `uc:${who.user.id}:version`)) === versionAfter,
+      );
       if (lose) await loseUserKeys(who.user.id);
       release();
       expect(await reading).toEqual(before.stats);
       await settled();
-      expect((await entryOf(who, "stats"))?.servable ?? false).toBe(false);
+      expect((await cachedEntry(who, "stats"))?.servable ?? false).toBe(false);
       await expectFresh(who);
     });
   }

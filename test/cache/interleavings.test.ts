@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/lib/logger";
 import { redisBreaker } from "../../src/services/cache";
 import { readThrough } from "../../src/services/user-cache";
-import { account, captureConsole, fc, redis, seedFor, send, validLog } from "../hardening/support";
+import { captureConsole } from "../helpers/console";
+import { fc, seedFor } from "../helpers/fuzz";
+import { validLog } from "../helpers/logs";
+import { redisCommand } from "../helpers/redis";
+import { send } from "../helpers/requests";
 import {
   authOf,
   CACHED_READS,
@@ -14,7 +18,8 @@ import {
   servicesFor,
   truthOf,
   upstashWith,
-} from "./support";
+} from "../helpers/user-cache";
+import { account } from "../helpers/users";
 
 /**
  * Random interleavings (fast-check, fixed seed) of writes under Redis faults, reads, lost keys,
@@ -93,8 +98,8 @@ async function apply(who: Who, step: Op) {
       return;
     case "expireFences": {
       const fences = `uc:${who.user.id}:fences`;
-      for (const token of (await redis("ZRANGE", fences, 0, -1)) as string[])
-        await redis("ZADD", fences, 1, token);
+      for (const token of (await redisCommand("ZRANGE", fences, 0, -1)) as string[])
+        await redisCommand("ZADD", fences, 1, token);
       return;
     }
     case "overlappingRead": {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { account, createLog, send } from "../hardening/support";
-import { CACHED_READS, recycleIsolate, upstashWith, warmAll } from "./support";
+import { createLog } from "../helpers/logs";
+import { send } from "../helpers/requests";
+import { CACHED_READS, recycleIsolate, upstashWith, warmAll } from "../helpers/user-cache";
+import { account } from "../helpers/users";
 
 /**
  * What each step of the user cache costs, counted by the local Neon and Upstash endpoints under tags

@@ -1,34 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
 import {
-  api,
-  awayFromMidnight,
   boardExists,
   challengeBody,
   createChallenge,
-  DAYS,
-  eventually,
-  fromNow,
   getChallenge,
   join,
   joinRaw,
   leaderboardOf,
   leaderboardRaw,
-  logMeal,
-  newUser,
+  logToday,
+  newPlayer,
   OFFICIAL,
-  onDay,
   postChallenge,
   progressOf,
   progressRaw,
-  unknownId,
-  utcDay,
-} from "./support";
+} from "../helpers/challenges";
+import { DAYS, fromNow, onDay, utcDay } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { awayFromMidnight, eventually } from "../helpers/wait";
 
 const patchChallenge = (token: string, id: string, body: unknown) =>
-  api(`/v1/challenges/${id}`, { method: "PATCH", token, body });
+  callJson(`/v1/challenges/${id}`, { method: "PATCH", token, body });
 const deleteChallenge = (token: string, id: string) =>
-  api(`/v1/challenges/${id}`, { method: "DELETE", token });
+  callJson(`/v1/challenges/${id}`, { method: "DELETE", token });
 
 /** An upcoming window: starts in 2 days, ends in 9. */
 const upcoming = () => ({ startsAt: fromNow(2 * DAYS), endsAt: fromNow(9 * DAYS) });
@@ -43,7 +38,7 @@ async function expectInvalid(response: Response, path?: string) {
 
 describe("creating a challenge", () => {
   it("returns the user challenge: not official, no badge, the caller as creator, nobody joined", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const body = challengeBody({ rule: { type: "calorie_cap_days", target: 4, maxCalories: 1500 } });
     const { status, body: created } = await postChallenge(u.accessToken, body);
     expect(status).toBe(201);
@@ -67,7 +62,7 @@ describe("creating a challenge", () => {
   });
 
   it("accepts offsets and answers UTC; a start in the past is accepted", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const created = await createChallenge(u.accessToken, {
       startsAt: "2026-01-05T09:00:00+09:00",
       endsAt: null,
@@ -77,7 +72,7 @@ describe("creating a challenge", () => {
   });
 
   it("rejects each rule shape that does not fit its type", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const bad: [unknown, string][] = [
       [{ type: "tag_count", target: 3 }, "rule"],
       [{ type: "tag_count", target: 3, tag: "Not A Slug" }, "rule"],
@@ -101,7 +96,7 @@ describe("creating a challenge", () => {
   });
 
   it("rejects a window that does not run forward, and other invalid fields", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const startsAt = fromNow(DAYS);
     await expectInvalid(
       (await postChallenge(u.accessToken, challengeBody({ startsAt, endsAt: startsAt }))).response,
@@ -130,15 +125,15 @@ describe("creating a challenge", () => {
   });
 
   it("requires authentication", async () => {
-    const { response } = await api("/v1/challenges", { method: "POST", body: challengeBody() });
+    const { response } = await callJson("/v1/challenges", { method: "POST", body: challengeBody() });
     await expectProblem(response, 401);
-    await expectProblem((await api("/v1/challenges")).response, 401);
+    await expectProblem((await callJson("/v1/challenges")).response, 401);
   });
 });
 
 describe("the creator may change or delete a challenge until it starts", () => {
   it("PATCH before the start: 200 with the change", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const created = await createChallenge(u.accessToken, upcoming());
     const newEnd = fromNow(20 * DAYS);
     const { status, body } = await patchChallenge(u.accessToken, created.id, {
@@ -159,7 +154,7 @@ describe("the creator may change or delete a challenge until it starts", () => {
   });
 
   it("PATCH validation: window, rule, unknown fields, empty patch", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const created = await createChallenge(u.accessToken, upcoming());
     await expectInvalid(
       (await patchChallenge(u.accessToken, created.id, { endsAt: created.startsAt })).response,
@@ -187,7 +182,7 @@ describe("the creator may change or delete a challenge until it starts", () => {
   });
 
   it("DELETE before the start: 204, then it is gone (404)", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const created = await createChallenge(u.accessToken, upcoming());
     await join(u.accessToken, created.id);
     const deleted = await deleteChallenge(u.accessToken, created.id);
@@ -195,13 +190,13 @@ describe("the creator may change or delete a challenge until it starts", () => {
     await expectProblem((await getChallenge(u.accessToken, created.id)).response, 404);
     await expectProblem((await deleteChallenge(u.accessToken, created.id)).response, 404);
     await expectProblem((await patchChallenge(u.accessToken, created.id, { title: "Back?" })).response, 404);
-    const exported = await api("/v1/users/me/export", { token: u.accessToken });
+    const exported = await callJson("/v1/users/me/export", { token: u.accessToken });
     expect(exported.body.challengesCreated).toEqual([]);
     expect(exported.body.challengesJoined).toEqual([]);
   });
 
   it("a deleted challenge's leaderboard is gone too (404), even once it was served from Redis", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const created = await createChallenge(u.accessToken, upcoming());
     await join(u.accessToken, created.id);
     expect((await leaderboardOf(u.accessToken, created.id)).me).toMatchObject({ rank: 1 });
@@ -214,15 +209,15 @@ describe("the creator may change or delete a challenge until it starts", () => {
     await expectProblem((await joinRaw(u.accessToken, created.id)).response, 404);
   });
 
-  // BUG (src/services/challenges.ts updateChallenge): a participant's window (window_start /
-  // window_end in challenge_participants) is computed once, at join, from startsAt/endsAt; a
-  // creator's PATCH of the window before the start does not move the windows of those who already
-  // joined, so a joined player's logs on the new first day never count (and would keep counting on
-  // days the challenge no longer has).
+  // A fixed bug, kept as a regression test (src/services/challenges.ts updateChallenge): a
+  // participant's window (window_start / window_end in challenge_participants) is computed once, at
+  // join, from startsAt/endsAt; a creator's PATCH of the window before the start does not move the
+  // windows of those who already joined, so a joined player's logs on the new first day never count
+  // (and would keep counting on days the challenge no longer has).
   it("a creator's change of the window before the start applies to those already joined", async () => {
     await awayFromMidnight();
-    const owner = await newUser();
-    const player = await newUser();
+    const owner = await newPlayer();
+    const player = await newPlayer();
     const created = await createChallenge(owner.accessToken, {
       rule: { type: "log_days", target: 3 },
       startsAt: `${utcDay(2)}T00:00:00Z`,
@@ -233,12 +228,12 @@ describe("the creator may change or delete a challenge until it starts", () => {
       startsAt: `${utcDay(1)}T00:00:00Z`,
     });
     expect(status).toBe(200);
-    await logMeal(player.accessToken, { eatenAt: onDay(1, "00:00:05") }); // the new first day
+    await logToday(player.accessToken, { eatenAt: onDay(1, "00:00:05") }); // the new first day
     expect(await progressOf(player.accessToken, created.id)).toMatchObject({ current: 1 });
   });
 
   it("after the start: PATCH and DELETE are 409, and nothing changes", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const started = await createChallenge(u.accessToken); // started 10 days ago
     const patch = await patchChallenge(u.accessToken, started.id, { title: "Too late" });
     expect((await expectProblem(patch.response, 409)).code).toBe("CONFLICT");
@@ -252,8 +247,8 @@ describe("the creator may change or delete a challenge until it starts", () => {
   });
 
   it("another user: 403 for PATCH and DELETE, before or after the start", async () => {
-    const owner = await newUser();
-    const other = await newUser();
+    const owner = await newPlayer();
+    const other = await newPlayer();
     for (const window of [upcoming(), {}]) {
       const created = await createChallenge(owner.accessToken, window);
       const patch = await patchChallenge(other.accessToken, created.id, { title: "Mine now" });
@@ -264,7 +259,7 @@ describe("the creator may change or delete a challenge until it starts", () => {
   });
 
   it("official challenges: 403 for PATCH and DELETE", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await expectProblem(
       (await patchChallenge(u.accessToken, OFFICIAL.weekStreak, { title: "Mine" })).response,
       403,
@@ -282,7 +277,7 @@ describe("the creator may change or delete a challenge until it starts", () => {
   });
 
   it("unknown challenge: 404 for PATCH and DELETE", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await expectProblem((await patchChallenge(u.accessToken, unknownId(), { title: "x" })).response, 404);
     await expectProblem((await deleteChallenge(u.accessToken, unknownId())).response, 404);
     await expectProblem((await deleteChallenge(u.accessToken, "not-a-uuid")).response, 404);

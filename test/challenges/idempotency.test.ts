@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
-import { postLog, validLog } from "../logs/support";
-import { api, challengeBody, getChallenge, newUser, sql } from "./support";
+import { challengeBody, getChallenge, newPlayer } from "../helpers/challenges";
+import { sql } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { postLog, validLog } from "../helpers/logs";
 
 // POST /v1/challenges honours Idempotency-Key as POST /v1/logs does (services/idempotency.ts).
 const key = () => `challenge-${crypto.randomUUID()}`;
 const post = (token: string, body: unknown, idempotencyKey?: string) =>
-  api("/v1/challenges", {
+  callJson("/v1/challenges", {
     method: "POST",
     token,
     body,
@@ -14,13 +15,13 @@ const post = (token: string, body: unknown, idempotencyKey?: string) =>
   });
 /** The ids of the challenges the user created (from their export: no list filters by creator). */
 const createdBy = async (token: string) => {
-  const { body } = await api("/v1/users/me/export", { token });
+  const { body } = await callJson("/v1/users/me/export", { token });
   return (body.challengesCreated as { id: string }[]).map((challenge) => challenge.id);
 };
 
 describe("POST /v1/challenges with Idempotency-Key: replays", () => {
   it("the same user, key and body answer the first response again and create nothing", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     const body = challengeBody({ startsAt: new Date(Date.now() + 86_400_000).toISOString(), endsAt: null });
     const first = await post(account.accessToken, body, idempotencyKey);
@@ -36,7 +37,7 @@ describe("POST /v1/challenges with Idempotency-Key: replays", () => {
   });
 
   it("without a key, the same body twice creates two challenges", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const body = challengeBody();
     const first = await post(account.accessToken, body);
     const second = await post(account.accessToken, body);
@@ -45,7 +46,7 @@ describe("POST /v1/challenges with Idempotency-Key: replays", () => {
   });
 
   it("the same key is another user's own: each creates their challenge", async () => {
-    const [a, b] = await Promise.all([newUser(), newUser()]);
+    const [a, b] = await Promise.all([newPlayer(), newPlayer()]);
     const idempotencyKey = key();
     const first = await post(a.accessToken, challengeBody(), idempotencyKey);
     const second = await post(b.accessToken, challengeBody(), idempotencyKey);
@@ -58,7 +59,7 @@ describe("POST /v1/challenges with Idempotency-Key: replays", () => {
 
 describe("POST /v1/challenges with Idempotency-Key: 24 hours", () => {
   it("once the key's 24 h are over, the same key and body create a new challenge", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     const body = challengeBody();
     const first = await post(account.accessToken, body, idempotencyKey);
@@ -78,7 +79,7 @@ describe("POST /v1/challenges with Idempotency-Key: 24 hours", () => {
 
 describe("POST /v1/challenges with Idempotency-Key: errors", () => {
   it("the same key with another body is 409 and creates nothing", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     const first = await post(account.accessToken, challengeBody({ title: "First" }), idempotencyKey);
     expect(first.status).toBe(201);
@@ -87,7 +88,7 @@ describe("POST /v1/challenges with Idempotency-Key: errors", () => {
   });
 
   it("a key already used to log a meal is another request: 409", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     expect(
       (await postLog(account.accessToken, validLog(), { "Idempotency-Key": idempotencyKey })).status,
@@ -97,14 +98,14 @@ describe("POST /v1/challenges with Idempotency-Key: errors", () => {
   });
 
   it("an invalid key is 400 and creates nothing", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const refused = await post(account.accessToken, challengeBody(), "has spaces in it");
     await expectProblem(refused.response, 400);
     expect(refused.body.errors).toEqual([expect.objectContaining({ path: "Idempotency-Key" })]);
   });
 
   it("a refused body (400) does not use the key up", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     const refused = await post(account.accessToken, challengeBody({ title: "" }), idempotencyKey);
     expect(refused.status).toBe(400);
@@ -116,7 +117,7 @@ describe("POST /v1/challenges with Idempotency-Key: errors", () => {
 
 describe("POST /v1/challenges with Idempotency-Key: concurrency", () => {
   it("two racing requests with one key create one challenge; both answer it", async () => {
-    const account = await newUser();
+    const account = await newPlayer();
     const idempotencyKey = key();
     const body = challengeBody();
     const [a, b] = await Promise.all([

@@ -1,27 +1,24 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
 import {
-  api,
-  awayFromMidnight,
   createChallenge,
-  DAYS,
-  fromNow,
   getChallenge,
   join,
   joinRaw,
   leave,
-  logMeal,
-  newUser,
-  onDay,
+  logToday,
+  newPlayer,
   progressRaw,
-  unknownId,
-} from "./support";
+} from "../helpers/challenges";
+import { DAYS, fromNow, onDay } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { awayFromMidnight } from "../helpers/wait";
 
 describe("join and leave", () => {
   beforeEach(() => awayFromMidnight());
 
   it("10 parallel joins make exactly one 201, the rest 409, and one participant", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken);
     const results = await Promise.all(Array.from({ length: 10 }, () => joinRaw(u.accessToken, challenge.id)));
     const statuses = results.map((result) => result.status).sort();
@@ -37,7 +34,7 @@ describe("join and leave", () => {
   });
 
   it("joining twice in a row: 201 then 409 (already joined)", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken);
     const first = await joinRaw(u.accessToken, challenge.id);
     expect(first.status).toBe(201);
@@ -47,7 +44,7 @@ describe("join and leave", () => {
   });
 
   it("joining an ended challenge is 409 and makes no participant", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const ended = await createChallenge(u.accessToken, {
       startsAt: fromNow(-10 * DAYS),
       endsAt: fromNow(-3600_000),
@@ -61,29 +58,35 @@ describe("join and leave", () => {
   });
 
   it("joining an unknown challenge is 404 (well-formed id or not)", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await expectProblem((await joinRaw(u.accessToken, unknownId())).response, 404);
     await expectProblem((await joinRaw(u.accessToken, "not-an-id")).response, 404);
-    await expectProblem((await api(`/v1/challenges/${unknownId()}`, { token: u.accessToken })).response, 404);
+    await expectProblem(
+      (await callJson(`/v1/challenges/${unknownId()}`, { token: u.accessToken })).response,
+      404,
+    );
   });
 
   it("joining requires authentication", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken);
-    await expectProblem((await api(`/v1/challenges/${challenge.id}/join`, { method: "POST" })).response, 401);
-    await expectProblem((await api(`/v1/challenges/${challenge.id}/progress`)).response, 401);
-    await expectProblem((await api(`/v1/challenges/${challenge.id}/leaderboard`)).response, 401);
+    await expectProblem(
+      (await callJson(`/v1/challenges/${challenge.id}/join`, { method: "POST" })).response,
+      401,
+    );
+    await expectProblem((await callJson(`/v1/challenges/${challenge.id}/progress`)).response, 401);
+    await expectProblem((await callJson(`/v1/challenges/${challenge.id}/leaderboard`)).response, 401);
   });
 
   it("leave: 204, then 404; progress when not joined is 404; rejoining recomputes progress", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken);
     // Never joined: progress 404, leave 404.
     await expectProblem((await progressRaw(u.accessToken, challenge.id)).response, 404);
     await expectProblem((await leave(u.accessToken, challenge.id)).response, 404);
 
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken, { eatenAt: onDay(-1) });
+    await logToday(u.accessToken, { eatenAt: onDay(-1) });
     const left = await leave(u.accessToken, challenge.id);
     expect(left.status).toBe(204);
     expect(left.body).toBeUndefined(); // no body at all (callJson: empty text → undefined)
@@ -97,18 +100,18 @@ describe("join and leave", () => {
   });
 
   it("leave of an unknown challenge is 404", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await expectProblem((await leave(u.accessToken, unknownId())).response, 404);
     await expectProblem((await progressRaw(u.accessToken, unknownId())).response, 404);
   });
 
   it("badges earned stay after leaving", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, { rule: { type: "meal_count", target: 1 } });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken);
+    await logToday(u.accessToken);
     expect((await leave(u.accessToken, challenge.id)).status).toBe(204);
-    const { body } = await api("/v1/users/me/badges", { token: u.accessToken });
+    const { body } = await callJson("/v1/users/me/badges", { token: u.accessToken });
     expect(body.items.map((badge: { code: string }) => badge.code)).toEqual(["first_log", "first_challenge"]);
   });
 });

@@ -7,28 +7,26 @@ import { backgroundServices } from "../../src/background";
 import type { Bindings } from "../../src/config";
 import { rebuildBoard } from "../../src/services/leaderboard-rebuild";
 import { myRankSql, REBUILD_PAGE_ROWS, topSql } from "../../src/services/ranking";
-import { generateParticipants, generateUsers } from "../helpers/generate";
 import {
-  awayFromMidnight,
   boardExists,
   createChallenge,
   deleteBoard,
-  embeddedRedis,
-  eventually,
   join,
   leaderboardOf,
-  newUser,
-  sql,
-  upstash,
-} from "./support";
+  newPlayer,
+} from "../helpers/challenges";
+import { sql } from "../helpers/db";
+import { generateParticipants, generateUsers } from "../helpers/generate";
+import { embeddedRedis, upstash } from "../helpers/redis";
+import { awayFromMidnight, eventually } from "../helpers/wait";
 
 // More than two rebuild pages against real services; more than one on the embedded stack (PGlite
 // is single-threaded WASM, and a rebuild left running there would slow the suites after this one).
-const PLAYERS = embeddedRedis() ? 2_500 : 4_500;
+const PLAYERS = embeddedRedis ? 2_500 : 4_500;
 
 /** An open challenge with PLAYERS generated participants and one real, signed-in player. */
 async function crowdedChallenge() {
-  const player = await newUser({ displayName: "Real Player" });
+  const player = await newPlayer({ displayName: "Real Player" });
   const challenge = await createChallenge(player.accessToken, { rule: { type: "log_days", target: 50 } });
   const ids = await generateUsers(PLAYERS, "crowd");
   await generateParticipants(challenge.id, ids, { completeEvery: 10, target: 50 });
@@ -106,8 +104,8 @@ describe("leaderboards of thousands of players", () => {
     expect(cold.items.map((item) => item.rank)).toEqual(order.slice(0, 100).map((_, i) => i + 1));
     expect(cold.me).toEqual({ rank: myRank, current: 0, completedAt: null });
 
-    if (embeddedRedis()) return; // the in-memory Redis of the embedded stack does not serve boards
-    await eventually(async () => expect(await boardExists(challenge.id)).toBe(true), { timeoutMs: 10_000 });
+    if (embeddedRedis) return; // the in-memory Redis of the embedded stack does not serve boards
+    await eventually(async () => expect(await boardExists(challenge.id)).toBe(true), 10_000);
     const redis = upstash();
     expect(await redis.zrange(`lb:${challenge.id}`, 0, -1)).toEqual(order);
     expect(await redis.hlen(`lb:${challenge.id}:entries`)).toBe(PLAYERS + 1);
@@ -118,7 +116,7 @@ describe("leaderboards of thousands of players", () => {
   });
 
   it("a rebuild replaces the board only when complete, and one runs at a time", async () => {
-    if (embeddedRedis()) return;
+    if (embeddedRedis) return;
     const { player, challenge } = await crowdedChallenge();
     await deleteBoard(challenge.id);
     const [first, second] = await Promise.all([rebuildNow(challenge.id), rebuildNow(challenge.id)]);

@@ -1,25 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
+import { base64UrlJson } from "../helpers/auth";
 import {
-  api,
   type Challenge,
   createChallenge,
-  DAYS,
-  fromNow,
   join,
   listedIn,
-  newUser,
+  newPlayer,
   OFFICIAL,
   scanChallenges,
-  unknownId,
-} from "./support";
-
-const base64UrlJson = (value: unknown) =>
-  btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+} from "../helpers/challenges";
+import { DAYS, fromNow } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
 
 describe("GET /v1/challenges", () => {
   it("status=active|upcoming|ended put each of the caller's challenges in exactly one list", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const active = await createChallenge(u.accessToken, {
       startsAt: fromNow(-60_000),
       endsAt: fromNow(DAYS),
@@ -50,7 +46,7 @@ describe("GET /v1/challenges", () => {
   });
 
   it("the official challenges are active and carry their badges", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const { items } = await scanChallenges(u.accessToken, { status: "active", limit: "100" }, (seen) =>
       Object.values(OFFICIAL).every((id) => seen.some((item) => item.id === id)),
     );
@@ -66,7 +62,7 @@ describe("GET /v1/challenges", () => {
   });
 
   it("joined=true lists exactly the caller's joined challenges, with their progress; joined=false the others", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const mine = await createChallenge(u.accessToken);
     const notJoined = await createChallenge(u.accessToken);
     await join(u.accessToken, mine.id);
@@ -89,12 +85,12 @@ describe("GET /v1/challenges", () => {
     expect(await listedIn(u.accessToken, { joined: "false" }, mine)).toEqual([]);
 
     // Another user's joined list is not affected by u's joins.
-    const other = await newUser();
+    const other = await newPlayer();
     expect((await scanChallenges(other.accessToken, { joined: "true" })).items).toEqual([]);
   });
 
   it("cursor pages visit each of the caller's challenges exactly once, newest start first", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     // Far in the future, so these come first in the list; two share a start (ties broken by id).
     const base = Date.parse("2099-06-01T00:00:00Z") + Math.floor(Math.random() * 1e9) * 1000;
     const starts = [0, 1, 1, 2, 3, 5, 8].map((hours) => new Date(base + hours * 3600_000).toISOString());
@@ -124,19 +120,19 @@ describe("GET /v1/challenges", () => {
   });
 
   it("invalid filters and cursors are 400", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     for (const query of ["status=over", "joined=yes", "limit=0", "limit=101", "cursor=%%%", "cursor=abc"]) {
-      const { response } = await api(`/v1/challenges?${query}`, { token: u.accessToken });
+      const { response } = await callJson(`/v1/challenges?${query}`, { token: u.accessToken });
       await expectProblem(response, 400);
     }
     const wrongShape = base64UrlJson({ eatenAt: "2026-01-01T00:00:00Z", id: unknownId() });
     await expectProblem(
-      (await api(`/v1/challenges?cursor=${wrongShape}`, { token: u.accessToken })).response,
+      (await callJson(`/v1/challenges?cursor=${wrongShape}`, { token: u.accessToken })).response,
       400,
     );
     const notUuid = base64UrlJson({ startsAt: "2026-01-01T00:00:00Z", id: "x" });
     await expectProblem(
-      (await api(`/v1/challenges?cursor=${notUuid}`, { token: u.accessToken })).response,
+      (await callJson(`/v1/challenges?cursor=${notUuid}`, { token: u.accessToken })).response,
       400,
     );
   });
@@ -144,14 +140,14 @@ describe("GET /v1/challenges", () => {
   // Found as a 500 (Date.parse accepted "2026-02-30", PostgreSQL's ::timestamptz did not); the
   // cursor is now validated as a whole (src/lib/cursor.ts). Whatever its keys, a tampered one is 400.
   it("a cursor with a date JavaScript rolls over but PostgreSQL rejects is 400, never 500", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     for (const position of [
       { startsAt: "2026-02-30T00:00:00Z", id: unknownId() },
       { at: "2026-02-30T00:00:00Z", id: unknownId() },
       { at: "1", id: unknownId() },
       { at: "2026-01-01T00:00:00Z", id: "x" },
     ]) {
-      const { response } = await api(`/v1/challenges?cursor=${base64UrlJson(position)}`, {
+      const { response } = await callJson(`/v1/challenges?cursor=${base64UrlJson(position)}`, {
         token: u.accessToken,
       });
       await expectProblem(response, 400);

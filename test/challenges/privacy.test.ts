@@ -1,35 +1,33 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
 import {
-  api,
-  awayFromMidnight,
   boardExists,
   boardOrder,
   createChallenge,
   deleteBoard,
-  eventually,
   getChallenge,
   join,
   leaderboardOf,
   leave,
   listedIn,
-  logMeal,
-  newUser,
+  logToday,
+  newPlayer,
   OFFICIAL,
-  onDay,
   progressRaw,
-  unknownId,
-} from "./support";
+} from "../helpers/challenges";
+import { onDay } from "../helpers/dates";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
+import { awayFromMidnight, eventually } from "../helpers/wait";
 
 describe("another user's challenge data never leaks", () => {
   beforeEach(() => awayFromMidnight());
 
   it("B cannot see A's progress: 404 exactly like a challenge that does not exist", async () => {
-    const a = await newUser({ displayName: "Alice" });
-    const b = await newUser({ displayName: "Bob" });
+    const a = await newPlayer({ displayName: "Alice" });
+    const b = await newPlayer({ displayName: "Bob" });
     const challenge = await createChallenge(a.accessToken);
     await join(a.accessToken, challenge.id);
-    await logMeal(a.accessToken, { eatenAt: onDay(-1) });
+    await logToday(a.accessToken, { eatenAt: onDay(-1) });
 
     const notJoined = await expectProblem((await progressRaw(b.accessToken, challenge.id)).response, 404);
     const missing = await expectProblem((await progressRaw(b.accessToken, unknownId())).response, 404);
@@ -50,11 +48,11 @@ describe("another user's challenge data never leaks", () => {
   });
 
   it("B's view of A's challenge: joined false, progress null, A counted among the participants", async () => {
-    const a = await newUser();
-    const b = await newUser();
+    const a = await newPlayer();
+    const b = await newPlayer();
     const challenge = await createChallenge(a.accessToken);
     await join(a.accessToken, challenge.id);
-    await logMeal(a.accessToken, { eatenAt: onDay(-1) });
+    await logToday(a.accessToken, { eatenAt: onDay(-1) });
 
     const forA = (await getChallenge(a.accessToken, challenge.id)).body;
     expect(forA).toMatchObject({ joined: true, progress: { current: 1, target: 3 }, participants: 1 });
@@ -70,36 +68,36 @@ describe("another user's challenge data never leaks", () => {
     });
     expect((await getChallenge(a.accessToken, challenge.id)).body.progress).toMatchObject({ current: 1 });
     // And B's logs never count for A.
-    await logMeal(b.accessToken, { eatenAt: onDay(-2) });
+    await logToday(b.accessToken, { eatenAt: onDay(-2) });
     expect((await getChallenge(a.accessToken, challenge.id)).body.progress).toMatchObject({ current: 1 });
   });
 
   it("B cannot change or delete A's challenge (403)", async () => {
-    const a = await newUser();
-    const b = await newUser();
+    const a = await newPlayer();
+    const b = await newPlayer();
     const challenge = await createChallenge(a.accessToken, {
       startsAt: new Date(Date.now() + 86_400_000).toISOString(),
     });
-    const patch = await api(`/v1/challenges/${challenge.id}`, {
+    const patch = await callJson(`/v1/challenges/${challenge.id}`, {
       method: "PATCH",
       token: b.accessToken,
       body: { title: "B's" },
     });
     await expectProblem(patch.response, 403);
     await expectProblem(
-      (await api(`/v1/challenges/${challenge.id}`, { method: "DELETE", token: b.accessToken })).response,
+      (await callJson(`/v1/challenges/${challenge.id}`, { method: "DELETE", token: b.accessToken })).response,
       403,
     );
     expect((await getChallenge(a.accessToken, challenge.id)).body.title).toBe(challenge.title);
   });
 
   it("leaderboard entries carry only id, displayName, current, completedAt: never an email", async () => {
-    const a = await newUser({ displayName: "Alice" });
-    const b = await newUser({ displayName: "Bob" });
+    const a = await newPlayer({ displayName: "Alice" });
+    const b = await newPlayer({ displayName: "Bob" });
     const challenge = await createChallenge(a.accessToken);
     await join(a.accessToken, challenge.id);
     await join(b.accessToken, challenge.id);
-    await logMeal(b.accessToken, { eatenAt: onDay(-1) });
+    await logToday(b.accessToken, { eatenAt: onDay(-1) });
     for (const viewer of [a, b]) {
       const board = await leaderboardOf(viewer.accessToken, challenge.id);
       expect(board.items).toEqual([
@@ -114,15 +112,15 @@ describe("another user's challenge data never leaks", () => {
   });
 
   it("a deleted account leaves every leaderboard", async () => {
-    const a = await newUser({ displayName: "Stays" });
-    const b = await newUser({ displayName: "Leaves" });
+    const a = await newPlayer({ displayName: "Stays" });
+    const b = await newPlayer({ displayName: "Leaves" });
     const challenge = await createChallenge(a.accessToken);
     await join(a.accessToken, challenge.id);
     await join(b.accessToken, challenge.id);
-    await logMeal(b.accessToken, { eatenAt: onDay(-1) });
+    await logToday(b.accessToken, { eatenAt: onDay(-1) });
     expect(boardOrder(await leaderboardOf(a.accessToken, challenge.id))).toEqual([b.user.id, a.user.id]);
     await eventually(async () => expect(await boardExists(challenge.id)).toBe(true));
-    const gone = await api("/v1/users/me", {
+    const gone = await callJson("/v1/users/me", {
       method: "DELETE",
       token: b.accessToken,
       body: { password: b.password },
@@ -138,12 +136,12 @@ describe("another user's challenge data never leaks", () => {
     expect((await getChallenge(a.accessToken, challenge.id)).body.participants).toBe(1);
     await deleteBoard(challenge.id);
     expect(boardOrder(await leaderboardOf(a.accessToken, challenge.id))).toEqual([a.user.id]);
-    await expectProblem((await api(`/v1/users/${b.user.id}`)).response, 404);
+    await expectProblem((await callJson(`/v1/users/${b.user.id}`)).response, 404);
   });
 
   it("the list shows B's own joined/progress for each challenge, never A's", async () => {
-    const a = await newUser();
-    const b = await newUser();
+    const a = await newPlayer();
+    const b = await newPlayer();
     const challenge = await createChallenge(a.accessToken, {
       startsAt: "2098-01-01T00:00:00Z",
       endsAt: null,
@@ -160,7 +158,7 @@ describe("another user's challenge data never leaks", () => {
         progress: { current: 0, target: 3, completed: false, completedAt: null },
       },
     ]);
-    const joinedByB = await api("/v1/challenges?joined=true", { token: b.accessToken });
+    const joinedByB = await callJson("/v1/challenges?joined=true", { token: b.accessToken });
     expect(joinedByB.body.items).toEqual([]);
   });
 });

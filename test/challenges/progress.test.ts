@@ -1,29 +1,26 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  api,
-  awayFromMidnight,
   badgeEvents,
   createChallenge,
-  deleteLog,
   eventsOf,
   getChallenge,
   join,
-  logMeal,
-  newUser,
+  logToday,
+  newPlayer,
   OFFICIAL,
-  onDay,
-  patchLog,
-  postLog,
   progressOf,
-  type WriteEvent,
-} from "./support";
+} from "../helpers/challenges";
+import { onDay } from "../helpers/dates";
+import { callJson } from "../helpers/http";
+import { postLog, removeLog, updateLog, type WriteEvent } from "../helpers/logs";
+import { awayFromMidnight } from "../helpers/wait";
 
 /** The `current` a write reports for one challenge (undefined: the write did not move it). */
 const currentAfter = (events: WriteEvent[], challengeId: string) =>
   eventsOf(events, "challenge_progress", challengeId)[0]?.current as number | undefined;
 
 const myBadgeCodes = async (token: string) => {
-  const { status, body } = await api("/v1/users/me/badges", { token });
+  const { status, body } = await callJson("/v1/users/me/badges", { token });
   expect(status).toBe(200);
   return (body.items as { code: string }[]).map((badge) => badge.code);
 };
@@ -32,87 +29,90 @@ describe("progress follows every log write", () => {
   beforeEach(() => awayFromMidnight());
 
   it("PATCH of tags moves tag_count progress up and down; DELETE moves it down", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, {
       rule: { type: "tag_count", target: 5, tag: "vegetable" },
     });
     await join(u.accessToken, challenge.id);
-    const a = await logMeal(u.accessToken, { tags: ["vegetable"] });
+    const a = await logToday(u.accessToken, { tags: ["vegetable"] });
     expect(currentAfter(a.events, challenge.id)).toBe(1);
-    const b = await logMeal(u.accessToken, { tags: ["fruit"] });
+    const b = await logToday(u.accessToken, { tags: ["fruit"] });
     expect(currentAfter(b.events, challenge.id)).toBeUndefined();
 
     expect(
       currentAfter(
-        (await patchLog(u.accessToken, b.log.id, { tags: ["fruit", "vegetable"] })).events,
+        (await updateLog(u.accessToken, b.log.id, { tags: ["fruit", "vegetable"] })).events,
         challenge.id,
       ),
     ).toBe(2);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 2 });
-    expect(currentAfter((await patchLog(u.accessToken, a.log.id, { tags: [] })).events, challenge.id)).toBe(
+    expect(currentAfter((await updateLog(u.accessToken, a.log.id, { tags: [] })).events, challenge.id)).toBe(
       1,
     );
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1 });
     // A change that does not touch the tag leaves progress alone.
     expect(
-      currentAfter((await patchLog(u.accessToken, b.log.id, { title: "Fruit salad" })).events, challenge.id),
+      currentAfter((await updateLog(u.accessToken, b.log.id, { title: "Fruit salad" })).events, challenge.id),
     ).toBeUndefined();
 
-    await deleteLog(u.accessToken, b.log.id);
+    await removeLog(u.accessToken, b.log.id);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 0 });
     const listed = await getChallenge(u.accessToken, challenge.id);
     expect(listed.body.progress).toMatchObject({ current: 0, target: 5, completed: false });
   });
 
   it("PATCH of mealType moves meal_count (with mealType) progress either way", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, {
       rule: { type: "meal_count", target: 3, mealType: "breakfast" },
     });
     await join(u.accessToken, challenge.id);
-    const meal = await logMeal(u.accessToken, { mealType: "lunch" });
+    const meal = await logToday(u.accessToken, { mealType: "lunch" });
     expect(currentAfter(meal.events, challenge.id)).toBeUndefined();
     expect(
       currentAfter(
-        (await patchLog(u.accessToken, meal.log.id, { mealType: "breakfast" })).events,
+        (await updateLog(u.accessToken, meal.log.id, { mealType: "breakfast" })).events,
         challenge.id,
       ),
     ).toBe(1);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1 });
     expect(
-      currentAfter((await patchLog(u.accessToken, meal.log.id, { mealType: "dinner" })).events, challenge.id),
+      currentAfter(
+        (await updateLog(u.accessToken, meal.log.id, { mealType: "dinner" })).events,
+        challenge.id,
+      ),
     ).toBe(0);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 0 });
   });
 
   it("PATCH of eatenAt moves a log's day out of and back into the window, and onto another logged day", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, { rule: { type: "log_days", target: 5 } });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken, { eatenAt: onDay(-1) });
-    const moving = await logMeal(u.accessToken, { eatenAt: onDay(-3) });
+    await logToday(u.accessToken, { eatenAt: onDay(-1) });
+    const moving = await logToday(u.accessToken, { eatenAt: onDay(-3) });
     expect(currentAfter(moving.events, challenge.id)).toBe(2);
 
     // 20 days ago is before the window (it started 10 days ago).
-    const out = await patchLog(u.accessToken, moving.log.id, { eatenAt: onDay(-20) });
+    const out = await updateLog(u.accessToken, moving.log.id, { eatenAt: onDay(-20) });
     expect(out.log.localDate).toBe(onDay(-20).slice(0, 10));
     expect(currentAfter(out.events, challenge.id)).toBe(1);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1 });
 
-    const back = await patchLog(u.accessToken, moving.log.id, { eatenAt: onDay(-4) });
+    const back = await updateLog(u.accessToken, moving.log.id, { eatenAt: onDay(-4) });
     expect(currentAfter(back.events, challenge.id)).toBe(2);
     // Onto a day that already has a log: one distinct day fewer.
-    const merged = await patchLog(u.accessToken, moving.log.id, { eatenAt: onDay(-1, "20:00:00") });
+    const merged = await updateLog(u.accessToken, moving.log.id, { eatenAt: onDay(-1, "20:00:00") });
     expect(currentAfter(merged.events, challenge.id)).toBe(1);
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 1 });
   });
 
   it("completes at exactly the target, awards the official badge once, and keeps both after deletions", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     await join(u.accessToken, OFFICIAL.veggieFive);
     const logs = [];
     for (let i = 0; i < 4; i++) {
-      const write = await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, `0${i}:30:00`) });
+      const write = await logToday(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, `0${i}:30:00`) });
       logs.push(write);
       expect(eventsOf(write.events, "challenge_completed")).toEqual([]);
     }
@@ -125,7 +125,7 @@ describe("progress follows every log write", () => {
     });
     expect(await myBadgeCodes(u.accessToken)).not.toContain("challenge_veggie_five");
 
-    const fifth = await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "05:30:00") });
+    const fifth = await logToday(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "05:30:00") });
     expect(currentAfter(fifth.events, OFFICIAL.veggieFive)).toBe(5);
     const completed = eventsOf(fifth.events, "challenge_completed", OFFICIAL.veggieFive);
     expect(completed).toHaveLength(1);
@@ -150,17 +150,17 @@ describe("progress follows every log write", () => {
     );
 
     // Deletions lower `current` but never take back completion or the badge.
-    const del1 = await api(`/v1/logs/${logs[0]!.log.id}`, { method: "DELETE", token: u.accessToken });
+    const del1 = await callJson(`/v1/logs/${logs[0]!.log.id}`, { method: "DELETE", token: u.accessToken });
     expect(del1.status).toBe(204);
-    await deleteLog(u.accessToken, logs[1]!.log.id);
+    await removeLog(u.accessToken, logs[1]!.log.id);
     const after = await progressOf(u.accessToken, OFFICIAL.veggieFive);
     expect(after).toEqual({ current: 3, target: 5, completed: true, completedAt: done.completedAt });
     const codes = await myBadgeCodes(u.accessToken);
     expect(codes.filter((code) => code === "challenge_veggie_five")).toHaveLength(1);
 
     // Reaching the target again completes nothing anew and awards nothing anew.
-    await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "06:30:00") });
-    const again = await logMeal(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "07:30:00") });
+    await logToday(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "06:30:00") });
+    const again = await logToday(u.accessToken, { tags: ["vegetable"], eatenAt: onDay(0, "07:30:00") });
     expect(currentAfter(again.events, OFFICIAL.veggieFive)).toBe(5);
     expect(eventsOf(again.events, "challenge_completed")).toEqual([]);
     expect(eventsOf(again.events, "badge_awarded")).toEqual([]);
@@ -173,23 +173,23 @@ describe("progress follows every log write", () => {
   });
 
   it("a user challenge completes with a challenge_completed event but awards no challenge badge of its own", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, { rule: { type: "meal_count", target: 2 } });
     expect(challenge.badge).toBeNull();
     await join(u.accessToken, challenge.id);
-    const first = await logMeal(u.accessToken);
+    const first = await logToday(u.accessToken);
     expect(eventsOf(first.events, "challenge_completed")).toEqual([]);
-    const second = await logMeal(u.accessToken);
+    const second = await logToday(u.accessToken);
     expect(eventsOf(second.events, "challenge_completed", challenge.id)).toHaveLength(1);
     const awarded = eventsOf(second.events, "badge_awarded").map((event) => event.badge.code);
     expect(awarded).toEqual(["first_challenge"]);
   });
 
   it("completes once when the writes that reach the target run concurrently", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const challenge = await createChallenge(u.accessToken, { rule: { type: "meal_count", target: 3 } });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken);
+    await logToday(u.accessToken);
     const writes = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         postLog(u.accessToken, { mealType: "snack", eatenAt: onDay(0), title: `Snack ${i}` }),
@@ -204,9 +204,9 @@ describe("progress follows every log write", () => {
   });
 
   it("joining when the logs already reach the target completes at once", async () => {
-    const u = await newUser();
-    await logMeal(u.accessToken, { eatenAt: onDay(-2) });
-    await logMeal(u.accessToken, { eatenAt: onDay(-1) });
+    const u = await newPlayer();
+    await logToday(u.accessToken, { eatenAt: onDay(-2) });
+    await logToday(u.accessToken, { eatenAt: onDay(-1) });
     const challenge = await createChallenge(u.accessToken, { rule: { type: "log_days", target: 2 } });
     const progress = await join(u.accessToken, challenge.id);
     expect(progress).toMatchObject({

@@ -1,7 +1,7 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
+import { signUp } from "../helpers/users";
 
 // The design's target: a meal log that advances several challenges and awards a badge is still ONE atomic
 // database round trip. Counted by the local Neon endpoint under a tag of this test's own.
@@ -34,6 +34,7 @@ describe("database round trips of a log write", () => {
           body: body === undefined ? undefined : JSON.stringify(body),
         },
         bindings,
+        createExecutionContext(),
       );
     for (const id of Object.values(OFFICIAL))
       expect((await call(`/v1/challenges/${id}/join`)).status).toBe(201);
@@ -86,6 +87,7 @@ describe("database round trips of a log write", () => {
           }),
         },
         bindings,
+        createExecutionContext(),
       );
     const before = await roundTrips(tag);
     expect((await create()).status).toBe(201);

@@ -3,20 +3,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { backgroundServices } from "../../src/background";
 import type { Bindings } from "../../src/config";
 import { type JobLimits, runScheduledJobs } from "../../src/services/scheduled";
+import { createChallenge, join, leaderboardOf, logToday, newPlayer, progressOf } from "../helpers/challenges";
+import { DAYS, fromNow } from "../helpers/dates";
+import { sql } from "../helpers/db";
 import { generateDailyLogs, generateParticipants, generateUsers } from "../helpers/generate";
-import {
-  awayFromMidnight,
-  createChallenge,
-  DAYS,
-  fromNow,
-  join,
-  leaderboardOf,
-  logMeal,
-  newUser,
-  patchMe,
-  progressOf,
-  sql,
-} from "./support";
+import { updateProfile } from "../helpers/users";
+import { awayFromMidnight } from "../helpers/wait";
 
 /**
  * The hourly job in bounded chunks (src/services/scheduled.ts), run with tiny limits so a
@@ -58,7 +50,7 @@ const closedAt = async (challengeId: string) =>
  * recomputation brings into `current` (generated progress is stale on purpose).
  */
 async function endedChallenge(count: number) {
-  const creator = await newUser();
+  const creator = await newPlayer();
   const challenge = await createChallenge(creator.accessToken, {
     rule: { type: "log_days", target: 50 },
     startsAt: fromNow(-10 * DAYS),
@@ -125,13 +117,13 @@ describe("the hourly job in bounded, resumable chunks", () => {
   });
 
   it("a calorie cap round that starts past a player wraps around and still reaches them in the same invocation", async () => {
-    const u = await newUser({ timezone: "Pacific/Pago_Pago" });
+    const u = await newPlayer({ timezone: "Pacific/Pago_Pago" });
     const challenge = await createChallenge(u.accessToken, {
       rule: { type: "calorie_cap_days", target: 1, maxCalories: 1800 },
     });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
-    await patchMe(u.accessToken, { timezone: "Pacific/Kiritimati" }); // the meal's day is now over
+    await logToday(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
+    await updateProfile(u.accessToken, { timezone: "Pacific/Kiritimati" }); // the meal's day is now over
     await sql(
       `insert into job_cursors (job, challenge_id, user_id) values ('refresh_calorie_caps', $1, 'ffffffff-ffff-ffff-ffff-ffffffffffff')
        on conflict (job) do update set challenge_id = excluded.challenge_id, user_id = excluded.user_id`,

@@ -1,47 +1,39 @@
 import { decode } from "hono/jwt";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SignedUp } from "../helpers/factories";
-import { uniqueIp } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
 import {
-  api,
-  awayFromMidnight,
   boardExists,
   boardOrder,
   createChallenge,
-  DAYS,
-  eventually,
-  fromNow,
   getChallenge,
   join,
   joinRaw,
   leaderboardOf,
-  logMeal,
-  newUser,
-  onDay,
-  patchMe,
-  postLog,
+  logToday,
+  newPlayer,
   progressOf,
   runCron,
-  sleep,
-  sleepUntil,
-  sql,
-  upstash,
-} from "./support";
+} from "../helpers/challenges";
+import { DAYS, fromNow, onDay } from "../helpers/dates";
+import { sql } from "../helpers/db";
+import { callJson, expectProblem, uniqueIp } from "../helpers/http";
+import { postLog } from "../helpers/logs";
+import { upstash } from "../helpers/redis";
+import { type Account, updateProfile } from "../helpers/users";
+import { awayFromMidnight, eventually, sleep, sleepUntil } from "../helpers/wait";
 
 const exportOf = async (token: string) => {
-  const { status, body } = await api("/v1/users/me/export", { token });
+  const { status, body } = await callJson("/v1/users/me/export", { token });
   expect(status).toBe(200);
   return body;
 };
 
-const participation = async (player: SignedUp, challengeId: string) =>
+const participation = async (player: Account, challengeId: string) =>
   (await exportOf(player.accessToken)).challengesJoined.find(
     (entry: any) => entry.challengeId === challengeId,
   );
 
-async function logDays(player: SignedUp, days: number[]) {
-  for (const day of days) await logMeal(player.accessToken, { eatenAt: onDay(day) });
+async function logDays(player: Account, days: number[]) {
+  for (const day of days) await logToday(player.accessToken, { eatenAt: onDay(day) });
 }
 
 /**
@@ -50,9 +42,9 @@ async function logDays(player: SignedUp, days: number[]) {
  * Expected ranking: b (3 days), a (2), c (1).
  */
 async function endedChallenge() {
-  const a = await newUser({ displayName: "A" });
-  const b = await newUser({ displayName: "B" });
-  const c = await newUser({ displayName: "C" });
+  const a = await newPlayer({ displayName: "A" });
+  const b = await newPlayer({ displayName: "B" });
+  const c = await newPlayer({ displayName: "C" });
   await logDays(a, [-3, -2]);
   await logDays(b, [-3, -2, -1]);
   await logDays(c, [-1]);
@@ -72,7 +64,7 @@ describe("the scheduled handler (Cron Trigger)", () => {
 
   it("closes an ended challenge, freezing its final ranks; a second run changes nothing", async () => {
     const { a, b, c, challenge, order } = await endedChallenge();
-    const late = await newUser();
+    const late = await newPlayer();
     await expectProblem((await joinRaw(late.accessToken, challenge.id)).response, 409);
     const before = await leaderboardOf(a.accessToken, challenge.id);
     expect(boardOrder(before)).toEqual(order);
@@ -121,7 +113,7 @@ describe("the scheduled handler (Cron Trigger)", () => {
     await runCron();
     const frozen = await leaderboardOf(a.accessToken, challenge.id);
     // a logs three more days inside the (past) window: 5 would complete it, but it is closed.
-    const write = await logMeal(a.accessToken, { eatenAt: onDay(-6) });
+    const write = await logToday(a.accessToken, { eatenAt: onDay(-6) });
     expect(write.events.filter((event) => event.challengeId === challenge.id)).toEqual([]);
     await logDays(a, [-5, -4]);
     await runCron();
@@ -134,11 +126,12 @@ describe("the scheduled handler (Cron Trigger)", () => {
     });
   });
 
-  // BUG (src/services/challenges.ts getProgress): GET /progress answers
-  // greatest(stored current, challenge_progress(...) evaluated now) for every participation, closed
-  // challenges included, so logs backfilled into a closed challenge's window raise `current` there
-  // (here to 5 = target, yet completed: false) while the frozen leaderboard and the export keep 2.
-  it("GET progress of a closed challenge stays frozen after backfilled logs (BUG: it keeps counting)", async () => {
+  // A fixed bug, kept as a regression test (src/services/challenges.ts getProgress): GET /progress
+  // answers greatest(stored current, challenge_progress(...) evaluated now) for every participation,
+  // closed challenges included, so logs backfilled into a closed challenge's window raise `current`
+  // there (here to 5 = target, yet completed: false) while the frozen leaderboard and the export keep
+  // 2.
+  it("GET progress of a closed challenge stays frozen after backfilled logs", async () => {
     const { a, challenge } = await endedChallenge();
     await runCron();
     expect(await progressOf(a.accessToken, challenge.id)).toMatchObject({ current: 2, completed: false });
@@ -152,15 +145,15 @@ describe("the scheduled handler (Cron Trigger)", () => {
   });
 
   it("completes a calorie cap challenge once the day is over (zone moved a day ahead, then the cron)", async () => {
-    const u = await newUser({ timezone: "Pacific/Pago_Pago" });
+    const u = await newPlayer({ timezone: "Pacific/Pago_Pago" });
     const challenge = await createChallenge(u.accessToken, {
       rule: { type: "calorie_cap_days", target: 1, maxCalories: 1800 },
     });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
+    await logToday(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
     expect(await progressOf(u.accessToken, challenge.id)).toMatchObject({ current: 0, completed: false });
 
-    await patchMe(u.accessToken, { timezone: "Pacific/Kiritimati" });
+    await updateProfile(u.accessToken, { timezone: "Pacific/Kiritimati" });
     await runCron();
 
     const progress = await progressOf(u.accessToken, challenge.id);
@@ -187,22 +180,18 @@ describe("the scheduled handler (Cron Trigger)", () => {
 
   /** A Pago Pago player of a 1-day calorie cap whose meal's day is over once they move to Kiritimati. */
   async function cronCompletable() {
-    const u = await newUser({ timezone: "Pacific/Pago_Pago" });
+    const u = await newPlayer({ timezone: "Pacific/Pago_Pago" });
     const challenge = await createChallenge(u.accessToken, {
       rule: { type: "calorie_cap_days", target: 1, maxCalories: 1800 },
     });
     await join(u.accessToken, challenge.id);
-    await logMeal(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
+    await logToday(u.accessToken, { calories: 700, eatenAt: fromNow(-60_000) });
     return { u, challenge };
   }
 
   /** Moves the player a day ahead, lets `warm` read what may get cached, then runs the cron. */
-  async function completeByCron(
-    u: SignedUp,
-    challengeId: string,
-    warm: () => Promise<void> = async () => {},
-  ) {
-    await patchMe(u.accessToken, { timezone: "Pacific/Kiritimati" });
+  async function completeByCron(u: Account, challengeId: string, warm: () => Promise<void> = async () => {}) {
+    await updateProfile(u.accessToken, { timezone: "Pacific/Kiritimati" });
     await warm();
     await runCron();
     const progress = await progressOf(u.accessToken, challengeId);
@@ -210,35 +199,34 @@ describe("the scheduled handler (Cron Trigger)", () => {
     return progress;
   }
 
-  // BUG (src/services/scheduled.ts runScheduledJobs + src/services/user-cache.ts): the cron awards
-  // badges (apply_log_write) without bumping the users' read-cache version, so a GET
-  // /v1/users/me/badges (and /stats) cached before the run keeps answering without the new badge
-  // until the entry expires (10 min), although the export (database) already lists it.
-  it("a badge the cron awards shows at once in a previously read /users/me/badges (BUG: stale cache)", async () => {
+  // A fixed bug, kept as a regression test (src/services/scheduled.ts runScheduledJobs +
+  // src/services/user-cache.ts): the cron awards badges (apply_log_write) without bumping the users'
+  // read-cache version, so a GET /v1/users/me/badges (and /stats) cached before the run keeps answering
+  // without the new badge until the entry expires (10 min), although the export (database) already
+  // lists it.
+  it("a badge the cron awards shows at once in a previously read /users/me/badges", async () => {
     const { u, challenge } = await cronCompletable();
     await completeByCron(u, challenge.id, async () => {
       // Read until the Worker has cached the answer (it does not while a write, such as the zone
       // change, is still in flight; the fill itself happens after the response).
-      await eventually(
-        async () => {
-          expect((await api("/v1/users/me/badges", { token: u.accessToken })).body.items).toHaveLength(1);
-          await sleep(50);
-          expect(await upstash().keys(`uc:${u.user.id}:badges:*`)).not.toEqual([]);
-        },
-        { timeoutMs: 3000 },
-      );
+      await eventually(async () => {
+        expect((await callJson("/v1/users/me/badges", { token: u.accessToken })).body.items).toHaveLength(1);
+        await sleep(50);
+        expect(await upstash().keys(`uc:${u.user.id}:badges:*`)).not.toEqual([]);
+      }, 3000);
     });
     expect((await exportOf(u.accessToken)).badges.map((badge: any) => badge.code)).toContain(
       "first_challenge",
     );
-    const badges = await api("/v1/users/me/badges", { token: u.accessToken });
+    const badges = await callJson("/v1/users/me/badges", { token: u.accessToken });
     expect(badges.body.items.map((badge: any) => badge.code)).toEqual(["first_log", "first_challenge"]);
   });
 
-  // BUG (src/services/scheduled.ts runScheduledJobs): the participations the cron moves are not
-  // published to the Redis boards (no updateLeaderboards call), so a board already in Redis keeps
-  // the old `current`/`completedAt` until its 1 h TTL runs out, while GET /progress (database)
-  // says completed. (A one-player board: the embedded in-memory Redis serves those too.)
+  // A fixed bug, kept as a regression test (src/services/scheduled.ts runScheduledJobs): the
+  // participations the cron moves are not published to the Redis boards (no updateLeaderboards call),
+  // so a board already in Redis keeps the old `current`/`completedAt` until its 1 h TTL runs out, while
+  // GET /progress (database) says completed. (A one-player board: the embedded in-memory Redis serves
+  // those too.)
   it("what the cron completes shows at once on a leaderboard already in Redis", async () => {
     const { u, challenge } = await cronCompletable();
     const progress = await completeByCron(u, challenge.id, async () => {
@@ -250,10 +238,10 @@ describe("the scheduled handler (Cron Trigger)", () => {
   });
 
   it("purges sessions ended more than a day ago, keeps the others", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const sid = (token: string) => decode(token).payload.sid as string;
     const login = async () => {
-      const { status, body } = await api("/v1/auth/login", {
+      const { status, body } = await callJson("/v1/auth/login", {
         body: { email: u.email, password: u.password },
         headers: { "CF-Connecting-IP": uniqueIp() },
       });
@@ -264,7 +252,7 @@ describe("the scheduled handler (Cron Trigger)", () => {
     const expired = await login();
     const justRevoked = await login();
     for (const token of [oldRevoked, justRevoked]) {
-      expect((await api("/v1/auth/logout", { method: "POST", token })).status).toBe(204);
+      expect((await callJson("/v1/auth/logout", { method: "POST", token })).status).toBe(204);
     }
     // What the API cannot do in a test's time: make the end of a session two days old.
     await sql("update sessions set revoked_at = now() - interval '2 days' where id = $1", [sid(oldRevoked)]);
@@ -279,11 +267,11 @@ describe("the scheduled handler (Cron Trigger)", () => {
     await runCron();
     expect(await sessionIds()).toEqual([u.accessToken, justRevoked].map(sid).sort());
     // The caller's own session still works.
-    expect((await api("/v1/users/me", { token: u.accessToken })).status).toBe(200);
+    expect((await callJson("/v1/users/me", { token: u.accessToken })).status).toBe(200);
   });
 
   it("purges expired idempotency keys and keeps live ones (replays still work)", async () => {
-    const u = await newUser();
+    const u = await newPlayer();
     const body = { mealType: "dinner", eatenAt: onDay(-1), title: "Keyed" };
     const first = await postLog(u.accessToken, body, { "Idempotency-Key": "expired-key" });
     const second = await postLog(u.accessToken, body, { "Idempotency-Key": "live-key" });
@@ -315,7 +303,7 @@ describe("the scheduled handler (Cron Trigger)", () => {
       { "Idempotency-Key": "live-key" },
     );
     await expectProblem(conflict.response, 409);
-    const { body: logs } = await api("/v1/logs", { token: u.accessToken });
+    const { body: logs } = await callJson("/v1/logs", { token: u.accessToken });
     expect(logs.items).toHaveLength(2);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
 import { callJson } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 const VEGGIE = "01936f00-0000-7000-8000-000000000002";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import document from "../../public/openapi.json";
-import { signUp } from "../helpers/factories";
 import { call } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // The statuses a client meets outside the happy path, asked of every operation of the committed
 // document: each answer must be one the operation declares, with the headers the document says.

@@ -2,9 +2,9 @@ import { exports } from "cloudflare:workers";
 import createFetchClient from "openapi-fetch";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { components, paths } from "../../src/generated/openapi";
-import { OFFICIAL } from "../challenges/support";
-import { uniqueEmail, uniqueIp } from "../helpers/factories";
-import { BASE_URL } from "../helpers/http";
+import { OFFICIAL } from "../helpers/challenges";
+import { BASE_URL, uniqueIp } from "../helpers/http";
+import { uniqueEmail } from "../helpers/users";
 
 // What a client generated from the committed openapi.json does (any language: here openapi-typescript
 // types and openapi-fetch), against the real Worker. `npm run typecheck` checks these calls against

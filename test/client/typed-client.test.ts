@@ -2,8 +2,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import snapshot from "../../public/openapi.json";
 import { createClient } from "../../src/client";
-import { uniqueEmail, uniqueIp } from "../helpers/factories";
-import { BASE_URL, callJson } from "../helpers/http";
+import { BASE_URL, callJson, uniqueIp } from "../helpers/http";
+import { uniqueEmail } from "../helpers/users";
 
 // What a Next.js frontend does with `createClient`, against the real Worker. The calls below are
 // also type-checked by `npm run typecheck` (tsconfig includes test/): a route that changes shape

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { call, callJson, expectProblem } from "../helpers/http";
@@ -7,7 +7,7 @@ import { call, callJson, expectProblem } from "../helpers/http";
 const CLOSED = "http://127.0.0.1:9";
 
 const withEnv = (overrides: Record<string, string | undefined>, path = "/health/ready") =>
-  buildApp().request(`http://localhost${path}`, {}, { ...env, ...overrides });
+  buildApp().request(`http://localhost${path}`, {}, { ...env, ...overrides }, createExecutionContext());
 
 describe("GET /health", () => {
   it("answers ok without touching a dependency", async () => {

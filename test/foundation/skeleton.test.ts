@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/lib/create-app";
@@ -33,7 +33,7 @@ function skeletonApp() {
 }
 
 const request = (path: string, init?: RequestInit) =>
-  skeletonApp().request(`http://localhost${path}`, init, env);
+  skeletonApp().request(`http://localhost${path}`, init, env, createExecutionContext());
 
 const post = (body: BodyInit, headers: Record<string, string> = { "content-type": "application/json" }) =>
   request("/echo", { method: "POST", body, headers });

@@ -1,32 +1,23 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import {
-  type Account,
   ALLOWED_ORIGINS,
-  account,
   claimsFor,
   claimsOf,
   cookieFrom,
-  createChallenge,
-  createLog,
   EVIL_ORIGIN,
-  fingerprint,
   forgeHs,
-  isoFromNow,
   JWT,
-  login,
-  nowSeconds,
-  type Req,
-  type Res,
-  ROUTES,
   rawJwt,
-  send,
-  sql,
-  Tally,
-  unknownId,
-  violations,
-} from "./support";
+} from "../helpers/auth";
+import { createChallenge } from "../helpers/challenges";
+import { fromNow, nowSeconds } from "../helpers/dates";
+import { fingerprint, sql, unknownId } from "../helpers/db";
+import { Tally } from "../helpers/fuzz";
+import { createLog } from "../helpers/logs";
+import { type Req, type Res, ROUTES, send, sendLogin, violations } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * A hostile client: forged and stolen tokens, cross-site requests riding on cookies, other users'
@@ -87,7 +78,7 @@ beforeAll(async () => {
     })
   ).id;
   victimUpcoming = (
-    await createChallenge(victim.accessToken, { startsAt: isoFromNow(20 * DAY_MS), endsAt: null })
+    await createChallenge(victim.accessToken, { startsAt: fromNow(20 * DAY_MS), endsAt: null })
   ).id;
   victimJoinedOnly = (await createChallenge(victim.accessToken)).id;
   expect(
@@ -214,7 +205,7 @@ describe("JWT attacks: every forged, tampered, expired or ended token is refused
 
   it("the token of a deleted account, of a logged-out session, of an expired session", async () => {
     const doomed = await account();
-    const second = await login(doomed.email, doomed.password);
+    const second = await sendLogin(doomed.email, doomed.password);
     expect(
       (
         await send({
@@ -333,7 +324,7 @@ describe("CSRF: cookie-authenticated unsafe requests from an unlisted origin are
     const user = await account();
     const logId = (await createLog(user.accessToken)).id;
     const challengeId = (
-      await createChallenge(user.accessToken, { startsAt: isoFromNow(10 * DAY_MS), endsAt: null })
+      await createChallenge(user.accessToken, { startsAt: fromNow(10 * DAY_MS), endsAt: null })
     ).id;
     const before = await fingerprint(user.user.id);
     const cookie = cookieFrom(user.cookies, "access_token", "refresh_token");
@@ -346,7 +337,7 @@ describe("CSRF: cookie-authenticated unsafe requests from an unlisted origin are
         title: "csrf",
         description: "",
         rule: { type: "log_days", target: 1 },
-        startsAt: isoFromNow(DAY_MS),
+        startsAt: fromNow(DAY_MS),
       },
       "/v1/challenges/{id}": { title: "csrf" },
     };
@@ -508,7 +499,7 @@ describe("IDOR: another user's ids on every route", () => {
       }
     }
     // Sessions: a logout names its own session only; another's refresh token with the caller's bearer changes nothing of theirs.
-    const spare = await login(attacker.email, attacker.password);
+    const spare = await sendLogin(attacker.email, attacker.password);
     await attack(
       "logout with another's refresh token in the body (bearer identifies the caller)",
       {
@@ -559,7 +550,7 @@ describe("IDOR: another user's ids on every route", () => {
           title: "x",
           description: "",
           rule: { type: "log_days", target: 1 },
-          startsAt: isoFromNow(DAY_MS),
+          startsAt: fromNow(DAY_MS),
           official: true,
           badgeCode: "first_log",
           createdBy: victim.user.id,
@@ -833,6 +824,7 @@ describe("credentials", () => {
         body: JSON.stringify({ email: victim.email, password: victim.password }),
       },
       env,
+      createExecutionContext(),
     );
     expect(res.status).toBe(200);
     const cookies = res.headers.getSetCookie();

@@ -1,34 +1,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { redisBreaker } from "../../src/services/cache";
-import { expectConsoleError } from "../helpers/console";
-import { uniqueIp } from "../helpers/factories";
-import {
-  type Account,
-  account,
-  type Bindings,
-  captureConsole,
-  createChallenge,
-  createLog,
-  DB_TIMEOUT_MS,
-  eventually,
-  expectProblemRes,
-  type Fault,
-  fingerprint,
-  login,
-  neonFault,
-  outageLines,
-  type Req,
-  type Res,
-  redis,
-  redisBackUp,
-  rowCounts,
-  send,
-  sleep,
-  sql,
-  Tally,
-  upstashFault,
-  violations,
-} from "./support";
+import { createChallenge } from "../helpers/challenges";
+import { captureConsole, expectConsoleError, outageLines } from "../helpers/console";
+import { DB_TIMEOUT_MS, fingerprint, rowCounts, sql } from "../helpers/db";
+import { Tally } from "../helpers/fuzz";
+import { type Bindings, uniqueIp } from "../helpers/http";
+import { createLog } from "../helpers/logs";
+import { type Fault, neonFault, redisBackUp, redisCommand, upstashFault } from "../helpers/redis";
+import { expectProblemRes, type Req, type Res, send, sendLogin, violations } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
+import { eventually, sleep } from "../helpers/wait";
 
 /**
  * Faults through the local stack, scoped to this file's own requests by URL prefix (stack/control.ts):
@@ -309,7 +290,7 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     const path = `/v1/logs/summary?from=${FROM}&to=${TO}`;
     await send({ path, token: writer.accessToken });
     await eventually(
-      async () => ((await redis("KEYS", `uc:${writer.user.id}:summary*`)) as string[]).length > 0,
+      async () => ((await redisCommand("KEYS", `uc:${writer.user.id}:summary*`)) as string[]).length > 0,
     );
     const during = await underFault(
       {
@@ -336,16 +317,16 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     expect(summary.body.totals.calories).toBe(1200);
   });
 
-  // BUG (src/services/auth.ts logout → defer(markSessionsRevoked) in src/services/revocation.ts;
-  // src/services/user-cache.ts readUserCache; src/services/leaderboard.ts fromRedis): cached reads
-  // (summary, stats, badges, leaderboard) are answered from Redis without asking PostgreSQL, trusting
-  // a `revoked:session:<id>` mark that logout writes best-effort after the response. When Redis is
-  // down at logout, the mark is lost (cache.attempt swallows it): once Redis is back, the ended
-  // session's access token still reads the cached diary summary and stats (200) for as long as the
-  // token lives (≤ 15 min), while GET /v1/users/me already answers 401. API.md: after logout "the
-  // session's refresh token and its access token stop working at once". The same holds for
+  // A fixed bug, kept as a regression test (src/services/auth.ts logout → defer(markSessionsRevoked) in
+  // src/services/revocation.ts; src/services/user-cache.ts readUserCache; src/services/leaderboard.ts
+  // fromRedis): cached reads (summary, stats, badges, leaderboard) are answered from Redis without
+  // asking PostgreSQL, trusting a `revoked:session:<id>` mark that logout writes best-effort after the
+  // response. When Redis is down at logout, the mark is lost (cache.attempt swallows it): once Redis is
+  // back, the ended session's access token still reads the cached diary summary and stats (200) for as
+  // long as the token lives (≤ 15 min), while GET /v1/users/me already answers 401. API.md: after
+  // logout "the session's refresh token and its access token stop working at once". The same holds for
   // password changes and account deletion (their marks go the same way).
-  it("an access token logged out during a Redis outage reads no cached data afterwards (BUG: 200 from cache)", {
+  it("an access token logged out during a Redis outage reads no cached data afterwards", {
     timeout: 30_000,
   }, async () => {
     const victim = await account();
@@ -353,7 +334,9 @@ describe("Redis down, erroring, hanging or slow: served from PostgreSQL, limits 
     const path = `/v1/logs/summary?from=${FROM}&to=${TO}`;
     await send({ path, token: victim.accessToken });
     await send({ path: "/v1/users/me/stats", token: victim.accessToken });
-    await eventually(async () => ((await redis("KEYS", `uc:${victim.user.id}:*:*`)) as string[]).length >= 2);
+    await eventually(
+      async () => ((await redisCommand("KEYS", `uc:${victim.user.id}:*:*`)) as string[]).length >= 2,
+    );
     const out = await underFault(
       { method: "POST", path: "/v1/auth/logout", token: victim.accessToken },
       redisDown("down"),
@@ -598,7 +581,7 @@ describe("a batch that fails writes nothing of itself", () => {
         endsAt: null,
       })
     ).id;
-    const second = await login(owner.email, owner.password);
+    const second = await sendLogin(owner.email, owner.password);
     // The second device ends every other session (the first one's JWT is still within its 15 min).
     const changed = await send({
       method: "POST",
@@ -653,7 +636,7 @@ describe("a batch that fails writes nothing of itself", () => {
 
   it("an account deleted between two calls: the other session's writes leave no orphan rows", async () => {
     const owner = await account();
-    const other = await login(owner.email, owner.password);
+    const other = await sendLogin(owner.email, owner.password);
     const deleted = await send({
       method: "DELETE",
       path: "/v1/users/me",
@@ -714,8 +697,8 @@ describe("a batch that fails writes nothing of itself", () => {
   });
 
   it("a statement PostgreSQL refuses midway (NUL in a title) rolls back the whole batch", async () => {
-    // The NUL is the open bug of KNOWN_BUGS.nulInText (a 500 today, a 400 once fixed): either way
-    // the lock, the quota count and the insert of its batch are all rolled back.
+    // Written when a NUL reached PostgreSQL (a 500); validation now refuses it (400) before any
+    // statement runs, so this no longer fails midway a batch. Either way nothing of it may remain.
     expectConsoleError();
     const writer = await account();
     const snapshot = await fingerprint(writer.user.id);

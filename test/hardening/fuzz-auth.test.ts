@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  check,
-  claimsOf,
-  EVIL_ORIGIN,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  login,
-  nastyString,
-  type Req,
-  send,
-  sql,
-  Tally,
-  Watch,
-  wellFormed,
-} from "./support";
+import { nastyString, wellFormed } from "../helpers/arbitraries";
+import { claimsOf, EVIL_ORIGIN } from "../helpers/auth";
+import { sql } from "../helpers/db";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText } from "../helpers/json-arbitraries";
+import { type Req, send, sendLogin } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the auth routes (signup, login, refresh, logout, password change):
@@ -193,7 +180,7 @@ describe("fuzz POST /v1/auth/signup", () => {
         expect(after, `rejected signup (${res.status}) changed the accounts of ${email}`).toBe(before);
         if (res.status === 409) expect(before).toBe(1);
         if (before === 0 && email !== undefined && password !== undefined) {
-          const attempt = await login(email, password);
+          const attempt = await sendLogin(email, password);
           expect(attempt.status, `a rejected signup of ${email} can sign in`).not.toBe(200);
         }
       }
@@ -269,8 +256,8 @@ describe("fuzz POST /v1/auth/login", () => {
       },
     );
     // Unknown email and wrong password answer alike (no account enumeration).
-    const unknown = await login(`nobody.${RUN}@example.com`, "whatever password");
-    const wrong = await login(`Other.${RUN}@example.com`, "whatever password");
+    const unknown = await sendLogin(`nobody.${RUN}@example.com`, "whatever password");
+    const wrong = await sendLogin(`Other.${RUN}@example.com`, "whatever password");
     expect(unknown.body.detail).toBe(wrong.body.detail);
     console.log(`fuzz[auth] login: ${successes} successes, all with the exact credentials`);
   });
@@ -434,7 +421,7 @@ describe("fuzz POST /v1/auth/password", () => {
       },
     );
     // The password is the last one accepted, and the session that changed it still works.
-    expect((await login(user.email, current)).status).toBe(200);
+    expect((await sendLogin(user.email, current)).status).toBe(200);
     expect((await send({ path: "/v1/users/me", token: user.accessToken })).status).toBe(200);
     console.log(`fuzz[auth] password: ${changes} changes, each with the exact current password`);
   });

@@ -1,33 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectConsoleError } from "../helpers/console";
 import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  CONTENT_TYPES,
-  check,
-  createLog,
   dayString,
-  fc,
-  fingerprint,
   forgedCursor,
-  fuzzCase,
-  fuzzSummary,
+  graphemeText,
   hostileSegment,
   instantString,
   nastyString,
-  Raw,
-  type Req,
-  type Res,
-  send,
-  Tally,
-  unknownId,
-  Watch,
   wellFormed,
-  withoutKnownNul,
-  withQuery,
-} from "./support";
+} from "../helpers/arbitraries";
+import { expectConsoleError } from "../helpers/console";
+import { fingerprint, unknownId } from "../helpers/db";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText, CONTENT_TYPES, Raw, withQuery } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import { type Req, type Res, send } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the meal-log routes (POST/GET /v1/logs, GET/PATCH/DELETE
@@ -67,11 +54,6 @@ const slug = fc.stringMatching(/^[a-z0-9]{1,10}(-[a-z0-9]{1,8}){0,2}$/).filter((
 const grams = fc.option(fc.double({ min: 0, max: 1000, noNaN: true, noDefaultInfinity: true }), {
   nil: null,
 });
-const text = (min: number, max: number) =>
-  fc
-    .string({ unit: "grapheme", minLength: min, maxLength: max })
-    .map(withoutKnownNul)
-    .filter((value) => value.trim().length >= min);
 
 /** eatenAt the API accepts: since 2000, at most ~12 h ahead, with offsets. */
 const eatenAt = fc
@@ -90,8 +72,8 @@ const eatenAt = fc
 const LOG_FIELDS = {
   mealType: fc.constantFrom("breakfast", "lunch", "dinner", "snack"),
   eatenAt,
-  title: text(1, 80),
-  note: fc.option(text(0, 300), { nil: null }),
+  title: graphemeText(1, 80),
+  note: fc.option(graphemeText(0, 300), { nil: null }),
   photoUrl: fc.option(fc.webUrl({ validSchemes: ["https"] }), { nil: null }),
   calories: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
   proteinG: grams,
@@ -454,13 +436,13 @@ describe("fuzz GET /v1/logs/summary (query string)", () => {
   });
 });
 
-// ---- open bugs the fuzzing found (kept out of the properties above by KNOWN_BUGS) ---------------
+// ---- bugs the fuzzing found, now fixed (the properties above generate these inputs too) ---------
 
-describe("open bugs found by fuzzing (pinned)", () => {
-  // BUG (src/routes/logs/logs.schemas.ts logFields.title / note): zod accepts U+0000, PostgreSQL
-  // text cannot hold it (SQLSTATE 22021), the NeonDbError is not mapped and the request is a 500.
-  // Should be a 400 with a field error (e.g. refine(no \u0000)), like displayName's control-char rule.
-  it("a NUL character in a log title or note is a 400, not a 500 (BUG: 500)", async () => {
+describe("bugs found by fuzzing (fixed)", () => {
+  // A fixed bug, kept as a regression test (src/routes/logs/logs.schemas.ts logFields.title / note):
+  // zod accepts U+0000, PostgreSQL text cannot hold it (SQLSTATE 22021), the NeonDbError is not mapped
+  // and the request is a 500.
+  it("a NUL character in a log title or note is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const body of [{ title: "a\u0000b" }, { title: "ok", note: "\u0000" }]) {
@@ -474,10 +456,10 @@ describe("open bugs found by fuzzing (pinned)", () => {
     }
   });
 
-  // BUG (src/routes/logs/logs.schemas.ts DaySchema = z.iso.date()): year 0000 passes the regex,
-  // `${from}::date` is refused by PostgreSQL (SQLSTATE 22008) → 500 on GET /v1/logs?from= and on
-  // GET /v1/logs/summary. Should be a 400 (bound the year, e.g. 0001..9999 or 1900..2200).
-  it("a year-0000 day in ?from= is a 400, not a 500 (BUG: 500)", async () => {
+  // A fixed bug, kept as a regression test (src/routes/logs/logs.schemas.ts DaySchema = z.iso.date()):
+  // year 0000 passes the regex, `${from}::date` is refused by PostgreSQL (SQLSTATE 22008) → 500 on GET
+  // /v1/logs?from= and on GET /v1/logs/summary.
+  it("a year-0000 day in ?from= is a 400, not a 500", async () => {
     expectConsoleError();
     const user = await account();
     for (const path of ["/v1/logs?from=0000-01-01", "/v1/logs/summary?from=0000-01-01&to=0000-01-05"]) {

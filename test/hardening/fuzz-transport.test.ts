@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  ALLOWED_ORIGINS,
-  account,
-  CONTENT_TYPES,
-  check,
-  createLog,
-  EVIL_ORIGIN,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  headerValue,
-  hostileSegment,
-  login,
-  type Req,
-  type Res,
-  ROUTES,
-  Tally,
-  Watch,
-} from "./support";
+import { headerValue, hostileSegment } from "../helpers/arbitraries";
+import { ALLOWED_ORIGINS, EVIL_ORIGIN } from "../helpers/auth";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { CONTENT_TYPES } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import { type Req, type Res, ROUTES, sendLogin } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Transport-level fuzzing across every route of the API: any method on any route (and on paths
@@ -162,7 +149,7 @@ async function followSession(res: Res) {
   const access = setCookies.find((cookie) => cookie.startsWith("access_token="));
   if (!access) return;
   if (access.startsWith("access_token=;")) {
-    const again = await login(user.email, user.password);
+    const again = await sendLogin(user.email, user.password);
     expect(again.status).toBe(200);
     user = { ...user, accessToken: again.body.accessToken, cookies: again.headers.getSetCookie() };
   } else {

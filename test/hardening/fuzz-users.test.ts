@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  check,
-  cookieFrom,
-  createLog,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  headerValue,
-  hostileSegment,
-  nastyString,
-  type Req,
-  send,
-  sql,
-  Tally,
-  unknownId,
-  Watch,
-  wellFormed,
-  withQuery,
-} from "./support";
+import { headerValue, hostileSegment, nastyString, wellFormed } from "../helpers/arbitraries";
+import { cookieFrom } from "../helpers/auth";
+import { sql, unknownId } from "../helpers/db";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText, withQuery } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import { type Req, send } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the user routes (GET/PATCH/DELETE /v1/users/me, export, stats,
@@ -398,13 +383,12 @@ describe("fuzz time zones", () => {
     );
   });
 
-  // BUG (src/lib/time-zone.ts canonicalTimeZone + SQL local_day()): Intl accepts UTC-offset zones
-  // ("+05:30", "-0800", "+14"), so signup and PATCH /v1/users/me store them, but PostgreSQL reads
-  // "+05:30" as a POSIX zone (hours WEST of Greenwich), the opposite sign: a meal at 23:30 UTC in
-  // "+05:30" (05:00 next day locally) is counted on the previous day, and "-08:00" a day late.
-  // Should refuse offset zones (400: IANA names only) or translate them (Etc/GMT∓N has the
-  // inverted sign PostgreSQL expects).
-  it("an offset zone such as +05:30 counts a meal on its own local day (BUG: wrong day)", async () => {
+  // A fixed bug, kept as a regression test (src/lib/time-zone.ts canonicalTimeZone + SQL local_day()):
+  // Intl accepts UTC-offset zones ("+05:30", "-0800", "+14"), so signup and PATCH /v1/users/me store
+  // them, but PostgreSQL reads "+05:30" as a POSIX zone (hours WEST of Greenwich), the opposite sign: a
+  // meal at 23:30 UTC in "+05:30" (05:00 next day locally) is counted on the previous day, and "-08:00"
+  // a day late.
+  it("an offset zone such as +05:30 counts a meal on its own local day", async () => {
     const probe = await account();
     for (const [zone, eatenAt] of [
       ["+05:30", "2026-11-20T23:30:00Z"],

@@ -1,16 +1,9 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { expectConsoleError } from "../helpers/console";
-import { uniqueIp } from "../helpers/factories";
-import {
-  type Bindings,
-  captureConsole,
-  neonFault,
-  type Req,
-  type Res,
-  send,
-  sleep,
-  upstashFault,
-} from "./support";
+import { captureConsole, expectConsoleError } from "../helpers/console";
+import { type Bindings, uniqueIp } from "../helpers/http";
+import { neonFault, upstashFault } from "../helpers/redis";
+import { type Req, type Res, send } from "../helpers/requests";
+import { sleep } from "../helpers/wait";
 
 /**
  * Nothing secret in any log line: a whole account's life (signup, a wrong password, sign-in,
@@ -135,7 +128,7 @@ describe("logs never carry secrets", () => {
       await step("redis down", { path: "/v1/users/me/stats", token }, [200], {
         UPSTASH_REDIS_REST_URL: upstashFault("down"),
       });
-      // A request that fails inside the database (today a 500, see KNOWN_BUGS.nulInText): its
+      // A request with a NUL in its title (once a failure inside the database, now a 400): its
       // parameters, the private note among them, must not reach the log.
       await step(
         "a failing statement",

@@ -1,19 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  account,
-  claimsOf,
-  createChallenge,
-  createLog,
-  login,
-  type Req,
-  type Res,
-  rowCounts,
-  send,
-  sql,
-  Tally,
-  violations,
-} from "./support";
+import { claimsOf } from "../helpers/auth";
+import { createChallenge } from "../helpers/challenges";
+import { rowCounts, sql } from "../helpers/db";
+import { Tally } from "../helpers/fuzz";
+import { createLog } from "../helpers/logs";
+import { type Req, type Res, send, sendLogin, violations } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Races: the same thing asked many times at once (double clicks, two tabs, retries on a flaky
@@ -79,7 +71,7 @@ describe("races", () => {
     invariant(Number(row!.n) === 1, "one account in the database");
     const winner = answers.indexOf(winners[0]!);
     invariant(
-      (await login(spellings[0]!, `password number ${winner}`)).status === 200,
+      (await sendLogin(spellings[0]!, `password number ${winner}`)).status === 200,
       "the winner's password signs in",
     );
   });

@@ -29,3 +29,29 @@ export function failOnConsoleError() {
     }
   });
 }
+
+/**
+ * Spies on console.log/info/debug/warn (console.error is captured above: pass `expectConsoleError()`'s
+ * calls in `errors`). `lines()` are every line written since.
+ */
+export function captureConsole(errors?: unknown[][]) {
+  const levels = ["log", "info", "debug", "warn"] as const;
+  const captured: string[] = [];
+  const render = (args: unknown[]) =>
+    args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg))).join(" ");
+  const spies: MockInstance[] = levels.map((level) =>
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      captured.push(render(args));
+    }),
+  );
+  return {
+    /** Every line captured so far (still readable after `restore()`), console.error's included. */
+    lines: () => [...captured, ...(errors ?? []).map(render)],
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+}
+
+/** The "redis unavailable" outage lines among `lines`. */
+export const outageLines = (lines: string[]) => lines.filter((line) => line.includes("redis unavailable"));

@@ -1,4 +1,4 @@
-import { sql } from "../challenges/support";
+import { sql } from "./db";
 
 /**
  * Data at scale, generated inside PostgreSQL in one statement each (generate_series), through the

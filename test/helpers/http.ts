@@ -1,7 +1,18 @@
+import { createExecutionContext, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { buildApp } from "../../src/app";
 
 /** Plain-http localhost: the one origin where the API's cookies may drop `Secure`. */
 export const BASE_URL = "http://localhost:8787";
+
+/** A unique client address (RFC 2544 benchmarking range), so per-IP limits never cross tests. */
+export function uniqueIp() {
+  const [a, b] = crypto.getRandomValues(new Uint8Array(2));
+  return `198.18.${a}.${b}`;
+}
+
+/** Worker bindings that replace the test env's for one call (undefined removes one). */
+export type Bindings = Record<string, string | undefined>;
 
 export type CallOptions = {
   method?: string;
@@ -10,9 +21,32 @@ export type CallOptions = {
   rawBody?: BodyInit;
   headers?: Record<string, string>;
   token?: string;
+  /** Client address, sent as CF-Connecting-IP (none unless given: per-IP limits then do not apply). */
+  ip?: string;
+  /** A `Cookie` header value. */
+  cookie?: string;
+  origin?: string;
+  /** Other bindings: the call goes to an app built over them instead of the Worker's export. */
+  bindings?: Bindings;
 };
 
-/** Calls the Worker the way the edge does, through its `fetch` export. */
+/**
+ * An app built over the test env with other bindings (a rotated JWT secret, Redis down, a
+ * fault-scoped endpoint, …), called as the edge would: with an execution context for deferred work.
+ */
+export function fetchWith(bindings: Bindings, request: Request): Promise<Response> {
+  return Promise.resolve(
+    buildApp().request(request, undefined, { ...env, ...bindings }, createExecutionContext()),
+  );
+}
+
+/** `fetchWith` over `bindings`, taking a path (or URL) and a RequestInit like `fetch`. */
+export const withBindings =
+  (bindings: Bindings) =>
+  (url: string, init: RequestInit = {}) =>
+    fetchWith(bindings, new Request(new URL(url, BASE_URL), init));
+
+/** Calls the Worker the way the edge does, through its `fetch` export (or a built app, with `bindings`). */
 export function call(path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   let body: BodyInit | undefined = options.rawBody;
@@ -21,8 +55,12 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  if (options.ip !== undefined) headers.set("CF-Connecting-IP", options.ip);
+  if (options.cookie !== undefined) headers.set("Cookie", options.cookie);
+  if (options.origin !== undefined) headers.set("Origin", options.origin);
   const method = options.method ?? (body === undefined ? "GET" : "POST");
-  return exports.default.fetch(new Request(new URL(path, BASE_URL), { method, headers, body }));
+  const request = new Request(new URL(path, BASE_URL), { method, headers, body });
+  return options.bindings ? fetchWith(options.bindings, request) : exports.default.fetch(request);
 }
 
 /**
@@ -40,6 +78,20 @@ export async function callJson<T = any>(path: string, options: CallOptions = {})
   if (response.headers.get("content-type")?.includes("json") && text) body = JSON.parse(text);
   return { response: copy, status: response.status, body: body as T, headers: response.headers };
 }
+
+/** A JSON request body with a fresh client address, for `withBindings(…)(path, init)`. */
+export function jsonInit(
+  body: unknown,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): RequestInit {
+  return {
+    method: options.method ?? "POST",
+    headers: { "content-type": "application/json", "CF-Connecting-IP": uniqueIp(), ...options.headers },
+    body: JSON.stringify(body),
+  };
+}
+/** A problem without the members that differ per request (to compare two problems). */
+export const withoutRequestId = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
 
 /** Asserts the response is a RFC 9457 problem and returns it. */
 export async function expectProblem(response: Response, status: number) {

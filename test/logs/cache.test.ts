@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  cachedEntry,
-  dayOf,
-  deleteLog,
-  logMeal,
-  newUser,
-  patchLog,
-  redisCommand,
-  summaryCacheKey,
-  summaryOf,
-  updateProfile,
-  warmSummary,
-} from "./support";
+import { dayOf, deleteLog, logMeal, patchLog, summaryOf } from "../helpers/logs";
+import { redisCommand } from "../helpers/redis";
+import { cachedEntry, summaryCacheKey, warmSummary } from "../helpers/user-cache";
+import { newUser, updateProfile } from "../helpers/users";
 
 const FROM = "2026-11-16";
 const TO = "2026-11-22";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { getLog, ISO_UTC, listedIds, logMeal, newUser, postLog, UUID_V7, validLog } from "./support";
+import { ISO_UTC, UUID_V7 } from "../helpers/db";
+import { getLog, listedIds, logMeal, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 describe("POST /v1/logs: happy path", () => {
   it("answers 201 { log, events } with every field as stored", async () => {

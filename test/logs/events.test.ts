@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { deleteLog, ISO_UTC, logMeal, newUser, patchLog, postLog, validLog } from "./support";
+import { ISO_UTC } from "../helpers/db";
+import { deleteLog, logMeal, patchLog, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 const firstLogEvent = {
   type: "badge_awarded",

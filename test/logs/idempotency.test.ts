@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectProblem } from "../helpers/http";
-import { getLog, listedIds, newUser, postLog, validLog } from "./support";
+import { getLog, listedIds, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 const key = () => `log-${crypto.randomUUID()}`;
 

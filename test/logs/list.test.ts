@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  allPages,
-  base64UrlJson,
-  expectInvalid,
-  listedIds,
-  listLogs,
-  logMany,
-  logMeal,
-  newestFirst,
-  newUser,
-  uuidV7Like,
-} from "./support";
+import { base64UrlJson } from "../helpers/auth";
+import { unknownId } from "../helpers/db";
+import { allPages, expectInvalid, listedIds, listLogs, logMany, logMeal, newestFirst } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 const HOUR = 3_600_000;
 /** The i-th of a run of distinct instants, one hour apart, going back from a fixed past time. */
@@ -201,7 +193,7 @@ describe("GET /v1/logs: tampered cursors are 400, never 500", () => {
     ["base64 of text that is not JSON", btoa("not json at all")],
     ["JSON without an id", base64UrlJson({ eatenAt: "2026-11-20T00:00:00Z" })],
     ["JSON with numbers", base64UrlJson({ eatenAt: 1, id: 2 })],
-    ["JSON with an unparsable time", base64UrlJson({ eatenAt: "tomorrow-ish", id: uuidV7Like() })],
+    ["JSON with an unparsable time", base64UrlJson({ eatenAt: "tomorrow-ish", id: unknownId() })],
     ["a cursor longer than 500 characters", "A".repeat(501)],
   ];
 
@@ -233,7 +225,7 @@ describe("GET /v1/logs: tampered cursors are 400, never 500", () => {
     const account = await newUser();
     await logMeal(account.accessToken);
     // Date.parse("1") is a valid time in V8 (year 2001); "1"::timestamptz is a PostgreSQL error.
-    const cursor = base64UrlJson({ at: "1", id: uuidV7Like() });
+    const cursor = base64UrlJson({ at: "1", id: unknownId() });
     const { response } = await listLogs(account.accessToken, { cursor });
     await expectInvalid(response, "cursor");
   });

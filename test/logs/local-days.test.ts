@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dayOf, getLog, listedIds, logMeal, newUser, patchLog, summaryOf, updateProfile } from "./support";
+import { dayOf, getLog, listedIds, logMeal, patchLog, summaryOf } from "../helpers/logs";
+import { newUser, updateProfile } from "../helpers/users";
 
 /** The localDate the API gives a meal eaten at `eatenAt` by `token`'s user. */
 const localDateOf = async (token: string, eatenAt: string) =>

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { ISO_UTC, unknownId } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
-import {
-  deleteLog,
-  getLog,
-  ISO_UTC,
-  listedIds,
-  logMeal,
-  newUser,
-  patchLog,
-  problemIdentity,
-  uuidV7Like,
-} from "./support";
+import { deleteLog, getLog, listedIds, logMeal, patchLog, problemIdentity } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 const full = {
   mealType: "lunch",
@@ -123,7 +115,7 @@ describe("PATCH /v1/logs/:id: errors", () => {
     const account = await newUser();
     await logMeal(account.accessToken);
     const missing = await expectProblem(
-      (await patchLog(account.accessToken, uuidV7Like(), { calories: 1 })).response,
+      (await patchLog(account.accessToken, unknownId(), { calories: 1 })).response,
       404,
     );
     expect(missing.code).toBe("NOT_FOUND");
@@ -178,7 +170,7 @@ describe("DELETE /v1/logs/:id: errors", () => {
   it("answers 404 for an id that does not exist, the same for a malformed one, and deletes nothing", async () => {
     const account = await newUser();
     const { log } = await logMeal(account.accessToken);
-    const missing = await expectProblem((await deleteLog(account.accessToken, uuidV7Like())).response, 404);
+    const missing = await expectProblem((await deleteLog(account.accessToken, unknownId())).response, 404);
     const malformed = await expectProblem((await deleteLog(account.accessToken, "nope")).response, 404);
     expect(problemIdentity(malformed)).toEqual(problemIdentity(missing));
     expect(await listedIds(account.accessToken)).toEqual([log.id]);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { unknownId } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
-import { getLog, logMeal, newUser, problemIdentity, uuidV7Like } from "./support";
+import { getLog, logMeal, problemIdentity } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 describe("GET /v1/logs/:id: happy path", () => {
   it("answers 200 with the log, as created", async () => {
@@ -32,7 +34,7 @@ describe("GET /v1/logs/:id: errors", () => {
   it("answers 404 problem+json for an id that does not exist", async () => {
     const account = await newUser();
     await logMeal(account.accessToken);
-    const { response } = await getLog(account.accessToken, uuidV7Like());
+    const { response } = await getLog(account.accessToken, unknownId());
     const problem = await expectProblem(response, 404);
     expect(problem.code).toBe("NOT_FOUND");
   });
@@ -44,7 +46,7 @@ describe("GET /v1/logs/:id: errors", () => {
     "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5bz",
   ])("answers the same 404 for a malformed id (%s)", async (id) => {
     const account = await newUser();
-    const missing = await expectProblem((await getLog(account.accessToken, uuidV7Like())).response, 404);
+    const missing = await expectProblem((await getLog(account.accessToken, unknownId())).response, 404);
     const malformed = await expectProblem((await getLog(account.accessToken, id)).response, 404);
     expect(problemIdentity(malformed)).toEqual(problemIdentity(missing));
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cookieHeader } from "../helpers/factories";
-import { expectProblem } from "../helpers/http";
+import { cookieHeader } from "../helpers/auth";
+import { unknownId } from "../helpers/db";
+import { callJson, expectProblem } from "../helpers/http";
 import {
-  api,
   deleteLog,
   expectNoLogs,
   getLog,
@@ -10,14 +10,13 @@ import {
   listedIds,
   listLogs,
   logMeal,
-  newUser,
   patchLog,
   postLog,
   problemIdentity,
   summaryOf,
-  uuidV7Like,
   validLog,
-} from "./support";
+} from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 /** Every route of the feature, as a request with the given token (or none). */
 const routes = (token: string | undefined, id: string) =>
@@ -62,7 +61,7 @@ describe("meal logs need a signed-in user", () => {
   it("every route answers 401 to the access token of a session that has logged out", async () => {
     const account = await newUser();
     const { log } = await logMeal(account.accessToken);
-    const logout = await api("/v1/auth/logout", { method: "POST", token: account.accessToken });
+    const logout = await callJson("/v1/auth/logout", { method: "POST", token: account.accessToken });
     expect(logout.status).toBe(204);
     for (const [, request] of routes(account.accessToken, log.id)) {
       await expectUnauthenticated((await request()).response);
@@ -70,7 +69,7 @@ describe("meal logs need a signed-in user", () => {
   });
 
   it("checks the token before the body: an invalid body without a token is 401, not 400", async () => {
-    const { response } = await api("/v1/logs", { method: "POST", body: { title: "" } });
+    const { response } = await callJson("/v1/logs", { method: "POST", body: { title: "" } });
     await expectUnauthenticated(response);
   });
 });
@@ -83,15 +82,15 @@ describe("only the owner ever sees or touches a log", () => {
     const token = intruder.accessToken;
 
     const attempts = {
-      get: [() => getLog(token, log.id), () => getLog(token, uuidV7Like()), () => getLog(token, "malformed")],
+      get: [() => getLog(token, log.id), () => getLog(token, unknownId()), () => getLog(token, "malformed")],
       patch: [
         () => patchLog(token, log.id, { calories: 1 }),
-        () => patchLog(token, uuidV7Like(), { calories: 1 }),
+        () => patchLog(token, unknownId(), { calories: 1 }),
         () => patchLog(token, "malformed", { calories: 1 }),
       ],
       delete: [
         () => deleteLog(token, log.id),
-        () => deleteLog(token, uuidV7Like()),
+        () => deleteLog(token, unknownId()),
         () => deleteLog(token, "malformed"),
       ],
     };
@@ -184,7 +183,7 @@ describe("cookie-authenticated writes (CSRF)", () => {
   it("a write from a foreign Origin with the access cookie is 403 and writes nothing", async () => {
     const account = await newUser();
     const cookie = cookieHeader(account.cookies);
-    const { response } = await api("/v1/logs", {
+    const { response } = await callJson("/v1/logs", {
       method: "POST",
       body: validLog(),
       headers: { Cookie: cookie, Origin: "https://evil.example" },
@@ -198,16 +197,16 @@ describe("cookie-authenticated writes (CSRF)", () => {
     const { log } = await logMeal(account.accessToken);
     const headers = { Cookie: cookieHeader(account.cookies), Origin: "https://evil.example" };
     await expectProblem(
-      (await api(`/v1/logs/${log.id}`, { method: "PATCH", body: { title: "x" }, headers })).response,
+      (await callJson(`/v1/logs/${log.id}`, { method: "PATCH", body: { title: "x" }, headers })).response,
       403,
     );
-    await expectProblem((await api(`/v1/logs/${log.id}`, { method: "DELETE", headers })).response, 403);
+    await expectProblem((await callJson(`/v1/logs/${log.id}`, { method: "DELETE", headers })).response, 403);
     expect((await getLog(account.accessToken, log.id)).body).toEqual(log);
   });
 
   it("the same cookie from an allowed Origin writes", async () => {
     const account = await newUser();
-    const { status } = await api("/v1/logs", {
+    const { status } = await callJson("/v1/logs", {
       method: "POST",
       body: validLog(),
       headers: { Cookie: cookieHeader(account.cookies), Origin: "http://localhost:3000" },

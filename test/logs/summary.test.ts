@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { addDays } from "../helpers/dates";
 import { expectProblem } from "../helpers/http";
-import { addDays, expectInvalid, getSummary, logMeal, newUser, summaryOf, updateProfile } from "./support";
+import { expectInvalid, getSummary, logMeal, summaryOf } from "../helpers/logs";
+import { newUser, updateProfile } from "../helpers/users";
 
 const empty = (date: string, goalCalories: number | null = null) => ({
   date,

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { expectProblem } from "../helpers/http";
-import {
-  api,
-  expectInvalid,
-  expectNoLogs,
-  getLog,
-  logMeal,
-  newUser,
-  patchLog,
-  postLog,
-  validLog,
-} from "./support";
+import { callJson, expectProblem } from "../helpers/http";
+import { expectInvalid, expectNoLogs, getLog, logMeal, patchLog, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -180,7 +171,7 @@ describe("POST /v1/logs: unknown fields", () => {
 describe("POST /v1/logs: bodies that are not a JSON object", () => {
   it("answers 415 to a body that is not JSON, and writes nothing", async () => {
     const account = await newUser();
-    const { response } = await api("/v1/logs", {
+    const { response } = await callJson("/v1/logs", {
       method: "POST",
       token: account.accessToken,
       rawBody: "mealType=lunch&title=Rice",
@@ -192,7 +183,7 @@ describe("POST /v1/logs: bodies that are not a JSON object", () => {
 
   it("answers 415 to JSON sent as text/plain", async () => {
     const account = await newUser();
-    const { response } = await api("/v1/logs", {
+    const { response } = await callJson("/v1/logs", {
       method: "POST",
       token: account.accessToken,
       rawBody: JSON.stringify(validLog()),
@@ -204,7 +195,7 @@ describe("POST /v1/logs: bodies that are not a JSON object", () => {
 
   it("answers 400 to malformed JSON, and writes nothing", async () => {
     const account = await newUser();
-    const { response } = await api("/v1/logs", {
+    const { response } = await callJson("/v1/logs", {
       method: "POST",
       token: account.accessToken,
       rawBody: '{"mealType": "lunch", "title": ',
@@ -221,7 +212,7 @@ describe("POST /v1/logs: bodies that are not a JSON object", () => {
     ["null", null],
   ])("answers 400 to %s instead of an object", async (_what, body) => {
     const account = await newUser();
-    const { response } = await api("/v1/logs", {
+    const { response } = await callJson("/v1/logs", {
       method: "POST",
       token: account.accessToken,
       rawBody: JSON.stringify(body),
@@ -233,7 +224,7 @@ describe("POST /v1/logs: bodies that are not a JSON object", () => {
 
   it("answers 400 to a request without a body", async () => {
     const account = await newUser();
-    const { response } = await api("/v1/logs", { method: "POST", token: account.accessToken });
+    const { response } = await callJson("/v1/logs", { method: "POST", token: account.accessToken });
     await expectProblem(response, 400);
     await expectNoLogs(account.accessToken);
   });
@@ -308,14 +299,14 @@ describe("PATCH /v1/logs/:id: every field limit is a 400 that changes nothing", 
   it("answers 415 to a body that is not JSON, 400 to malformed JSON; the log stays", async () => {
     const account = await newUser();
     const { log } = await logMeal(account.accessToken);
-    const notJson = await api(`/v1/logs/${log.id}`, {
+    const notJson = await callJson(`/v1/logs/${log.id}`, {
       method: "PATCH",
       token: account.accessToken,
       rawBody: "title=Changed",
       headers: { "content-type": "text/plain" },
     });
     await expectProblem(notJson.response, 415);
-    const malformed = await api(`/v1/logs/${log.id}`, {
+    const malformed = await callJson(`/v1/logs/${log.id}`, {
       method: "PATCH",
       token: account.accessToken,
       rawBody: "{title: Changed}",

@@ -1,8 +1,8 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
 import { expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // API.md: writes 120 per user per minute; here 3, through the same setting, to stay quick.
 const QUOTA = 3;
@@ -16,6 +16,7 @@ const request = (path: string, token: string, init: { method?: string; body?: un
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     },
     { ...env, RATE_LIMIT_WRITES_PER_USER: String(QUOTA) },
+    createExecutionContext(),
   );
 
 const meal = (title: string) => ({ mealType: "snack", eatenAt: "2026-11-20T15:00:00+09:00", title });

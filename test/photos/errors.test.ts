@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, expectProblem } from "../helpers/http";
-import { getLog, newUser } from "../logs/support";
-import { MEAL_JPEG, MEAL_PNG } from "./fixtures";
+import { getLog } from "../helpers/logs";
 import {
   ascii,
   bytesOf,
@@ -11,7 +10,9 @@ import {
   photoPath,
   uploadPhoto,
   userWithLog,
-} from "./support";
+} from "../helpers/photos";
+import { newUser } from "../helpers/users";
+import { MEAL_JPEG, MEAL_PNG } from "./fixtures";
 
 const FIVE_MIB = 5 * 1024 * 1024;
 

@@ -1,8 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE_URL, call, callJson } from "../helpers/http";
-import { deleteLog, eventually, getLog, listLogs, logMeal, newUser, patchLog } from "../logs/support";
-import { MEAL_JPEG, MEAL_PNG, MEAL_PROGRESSIVE_JPEG, MEAL_WEBP } from "./fixtures";
+import { deleteLog, getLog, listLogs, logMeal, patchLog } from "../helpers/logs";
 import {
   bytesOf,
   containsAscii,
@@ -13,7 +12,10 @@ import {
   uploadPhoto,
   userWithLog,
   webpChunks,
-} from "./support";
+} from "../helpers/photos";
+import { newUser } from "../helpers/users";
+import { eventually } from "../helpers/wait";
+import { MEAL_JPEG, MEAL_PNG, MEAL_PROGRESSIVE_JPEG, MEAL_WEBP } from "./fixtures";
 
 const SIGNED_URL =
   /^http:\/\/localhost:8787\/v1\/photos\/[0-9a-f-]{36}_[0-9a-f-]{36}_[0-9a-f-]{36}\.(jpg|png|webp)\?exp=\d+&sig=[\w-]+$/;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { signPhotoUrl } from "../../src/lib/signed-url";
-import { JWT, withBindings } from "../auth/support";
-import { BASE_URL, call, expectProblem } from "../helpers/http";
-import { eventually, getLog, logMeal, newUser } from "../logs/support";
+import { JWT } from "../helpers/auth";
+import { BASE_URL, call, expectProblem, withBindings } from "../helpers/http";
+import { getLog, logMeal } from "../helpers/logs";
+import { fetchPhoto, photoPath, uploadPhoto } from "../helpers/photos";
+import { newUser } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 import { MEAL_JPEG } from "./fixtures";
-import { fetchPhoto, photoPath, uploadPhoto } from "./support";
 
 async function userWithPhoto() {
   const user = await newUser();

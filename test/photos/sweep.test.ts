@@ -5,12 +5,12 @@ import { createDb } from "../../src/db/client";
 import { uuidv7 } from "../../src/lib/ids";
 import { createLogger } from "../../src/lib/logger";
 import { sweepOrphanPhotos } from "../../src/services/photos";
-import { withBindings } from "../auth/support";
-import { runCron } from "../challenges/support";
-import { expectProblem } from "../helpers/http";
-import { logMeal, newUser } from "../logs/support";
+import { runCron } from "../helpers/challenges";
+import { expectProblem, withBindings } from "../helpers/http";
+import { logMeal } from "../helpers/logs";
+import { fetchPhoto, uploadPhoto } from "../helpers/photos";
+import { newUser } from "../helpers/users";
 import { MEAL_JPEG } from "./fixtures";
-import { fetchPhoto, uploadPhoto } from "./support";
 
 const DAY_MS = 24 * 3600 * 1000;
 const bucket = env.PHOTOS as R2Bucket;

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { api, cookieFrom, expectAuthCookiesCleared, getMe, logIn } from "../auth/support";
-import { signUp } from "../helpers/factories";
-import { call, expectProblem } from "../helpers/http";
+import { authCall, cookieFrom, expectAuthCookiesCleared, postLogin, postRefresh } from "../helpers/auth";
+import { call, expectProblem, withoutRequestId } from "../helpers/http";
+import { getMe, logIn, signUp } from "../helpers/users";
 
-const deleteMe = (token: string, body?: unknown) => api("/v1/users/me", { method: "DELETE", token, body });
-const login = (email: string, password: string) => api("/v1/auth/login", { body: { email, password } });
-const refresh = (refreshToken: string) => api("/v1/auth/refresh", { body: { refreshToken } });
-/** A problem without the members that differ per request. */
-const stable = ({ requestId: _id, ...rest }: Record<string, unknown>) => rest;
+const deleteMe = (token: string, body?: unknown) =>
+  authCall("/v1/users/me", { method: "DELETE", token, body });
 
 describe("DELETE /v1/users/me: happy path", () => {
   it("answers 204, clears the cookies, and ends the caller's session (access and refresh)", async () => {
@@ -19,8 +16,11 @@ describe("DELETE /v1/users/me: happy path", () => {
     expect((await expectProblem((await getMe(account.accessToken)).response, 401)).code).toBe(
       "UNAUTHENTICATED",
     );
-    await expectProblem((await refresh(account.refreshToken)).response, 401);
-    await expectProblem((await api("/v1/users/me/export", { token: account.accessToken })).response, 401);
+    await expectProblem((await postRefresh(account.refreshToken)).response, 401);
+    await expectProblem(
+      (await authCall("/v1/users/me/export", { token: account.accessToken })).response,
+      401,
+    );
     await expectProblem((await deleteMe(account.accessToken, { password: account.password })).response, 401);
   });
 
@@ -29,36 +29,36 @@ describe("DELETE /v1/users/me: happy path", () => {
     const phone = await logIn(account.email, account.password);
     expect((await deleteMe(account.accessToken, { password: account.password })).status).toBe(204);
     await expectProblem((await getMe(phone.accessToken)).response, 401);
-    await expectProblem((await refresh(phone.refreshToken)).response, 401);
+    await expectProblem((await postRefresh(phone.refreshToken)).response, 401);
   });
 
   it("removes the account: login answers like an unknown email, and the email can sign up again", async () => {
     const account = await signUp();
     expect((await deleteMe(account.accessToken, { password: account.password })).status).toBe(204);
-    const gone = await expectProblem((await login(account.email, account.password)).response, 401);
+    const gone = await expectProblem((await postLogin(account.email, account.password)).response, 401);
     const unknown = await expectProblem(
-      (await login(`nobody-${crypto.randomUUID()}@example.com`, account.password)).response,
+      (await postLogin(`nobody-${crypto.randomUUID()}@example.com`, account.password)).response,
       401,
     );
-    expect(stable(gone)).toEqual(stable(unknown));
+    expect(withoutRequestId(gone)).toEqual(withoutRequestId(unknown));
     const again = await signUp({ email: account.email.toUpperCase() });
     expect(again.user.id).not.toBe(account.user.id);
     expect(again.user.displayName).toBe("Test User");
     // The new account starts empty: none of the old sessions reach it.
     await expectProblem((await getMe(account.accessToken)).response, 401);
-    const exported = await api("/v1/users/me/export", { token: again.accessToken });
+    const exported = await authCall("/v1/users/me/export", { token: again.accessToken });
     expect(exported.body.sessions).toHaveLength(1);
   });
 
   it("works from the access cookie (same origin)", async () => {
     const account = await signUp();
-    const { status } = await api("/v1/users/me", {
+    const { status } = await authCall("/v1/users/me", {
       method: "DELETE",
       cookie: cookieFrom(account.cookies, "access_token"),
       body: { password: account.password },
     });
     expect(status).toBe(204);
-    await expectProblem((await login(account.email, account.password)).response, 401);
+    await expectProblem((await postLogin(account.email, account.password)).response, 401);
   });
 });
 
@@ -68,7 +68,7 @@ describe("DELETE /v1/users/me: errors", () => {
     const { response } = await deleteMe(account.accessToken, { password: `${account.password}?` });
     expect((await expectProblem(response, 403)).code).toBe("FORBIDDEN");
     expect((await getMe(account.accessToken)).status).toBe(200);
-    expect((await refresh(account.refreshToken)).status).toBe(200);
+    expect((await postRefresh(account.refreshToken)).status).toBe(200);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
   });
 
@@ -101,7 +101,7 @@ describe("DELETE /v1/users/me: errors", () => {
   });
 
   it("answers 401 without a token", async () => {
-    const { response } = await api("/v1/users/me", { method: "DELETE", body: { password: "whatever" } });
+    const { response } = await authCall("/v1/users/me", { method: "DELETE", body: { password: "whatever" } });
     await expectProblem(response, 401);
   });
 });
@@ -114,7 +114,7 @@ describe("DELETE /v1/users/me: another user's token", () => {
     const me = await getMe(a.accessToken);
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(a.user.id);
-    expect((await refresh(a.refreshToken)).status).toBe(200);
+    expect((await postRefresh(a.refreshToken)).status).toBe(200);
     expect((await logIn(a.email, a.password)).user.id).toBe(a.user.id);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EXPORT_FAILED_MARK, EXPORT_PAGE_ROWS } from "../../src/services/export";
-import { api, sql } from "../challenges/support";
-import { signUp } from "../helpers/factories";
+import { sql } from "../helpers/db";
 import { generateDailyLogs, generateMaximalLogs } from "../helpers/generate";
-import { call } from "../helpers/http";
+import { call, callJson } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 const NEON_RESPONSE_LIMIT = 10 * 1024 * 1024; // Neon answers 507 above it (stack/README.md)
 
@@ -41,7 +41,7 @@ describe("GET /v1/users/me/export at any size (streamed in keyset pages)", () =>
     // One response holding them all would be refused by Neon (507); a page is a small part of it.
     expect(bytes).toBeGreaterThan(NEON_RESPONSE_LIMIT);
     expect((bytes / count) * EXPORT_PAGE_ROWS).toBeLessThan(NEON_RESPONSE_LIMIT / 3);
-    const posted = await api("/v1/logs", {
+    const posted = await callJson("/v1/logs", {
       token: account.accessToken,
       body: { mealType: "lunch", eatenAt: new Date().toISOString(), title: "Through the API" },
     });
@@ -84,7 +84,7 @@ describe("GET /v1/users/me/export at any size (streamed in keyset pages)", () =>
     for (const count of [EXPORT_PAGE_ROWS, EXPORT_PAGE_ROWS + 1]) {
       const account = await signUp();
       await generateDailyLogs([account.user.id], () => count);
-      const { status, body } = await api("/v1/users/me/export", { token: account.accessToken });
+      const { status, body } = await callJson("/v1/users/me/export", { token: account.accessToken });
       expect(status).toBe(200);
       expect(body.logs.map((log: { id: string }) => log.id)).toEqual(await logIdsOf(account.user.id));
       expect(body.logs).toHaveLength(count);
@@ -97,7 +97,7 @@ describe("GET /v1/users/me/export at any size (streamed in keyset pages)", () =>
     const response = await call("/v1/users/me/export", { token: account.accessToken });
     expect(response.status).toBe(200);
     const { text, failed } = await readAll(response, async () => {
-      const logout = await api("/v1/auth/logout", { method: "POST", token: account.accessToken });
+      const logout = await callJson("/v1/auth/logout", { method: "POST", token: account.accessToken });
       expect(logout.status).toBe(204);
     });
     expect(failed).toBe(false);

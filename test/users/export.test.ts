@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { api, getMe, logIn, REFRESH_TTL, sessionIdOf, sha256Hex, sql } from "../auth/support";
-import { signUp } from "../helpers/factories";
+import { authCall, REFRESH_TTL, sessionIdOf, sha256Hex } from "../helpers/auth";
+import { sql } from "../helpers/db";
 import { call, expectProblem } from "../helpers/http";
+import { getMe, logIn, signUp } from "../helpers/users";
 
-const exportMe = (token: string) => api("/v1/users/me/export", { token });
+const exportMe = (token: string) => authCall("/v1/users/me/export", { token });
 
 type ExportedSession = {
   id: string;
@@ -44,7 +45,9 @@ describe("GET /v1/users/me/export", () => {
     const account = await signUp();
     const laptop = await logIn(account.email, account.password);
     const phone = await logIn(account.email, account.password);
-    expect((await api("/v1/auth/logout", { method: "POST", token: phone.accessToken })).status).toBe(204);
+    expect((await authCall("/v1/auth/logout", { method: "POST", token: phone.accessToken })).status).toBe(
+      204,
+    );
     const { body } = await exportMe(laptop.accessToken);
     const sessions = body.sessions as ExportedSession[];
     expect(sessions.map((session) => session.id)).toEqual(
@@ -61,7 +64,7 @@ describe("GET /v1/users/me/export", () => {
 
   it("never contains the password, its hash, tokens or token hashes", async () => {
     const account = await signUp();
-    const refreshed = await api("/v1/auth/refresh", { body: { refreshToken: account.refreshToken } });
+    const refreshed = await authCall("/v1/auth/refresh", { body: { refreshToken: account.refreshToken } });
     const { body } = await exportMe(refreshed.body.accessToken);
     const text = JSON.stringify(body);
     const [{ password_hash: passwordHash }] = (await sql<{ password_hash: string }>(
@@ -88,7 +91,9 @@ describe("GET /v1/users/me/export", () => {
   it("answers 401 without a token, and from an ended session", async () => {
     await expectProblem(await call("/v1/users/me/export"), 401);
     const account = await signUp();
-    expect((await api("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(204);
+    expect((await authCall("/v1/auth/logout", { method: "POST", token: account.accessToken })).status).toBe(
+      204,
+    );
     await expectProblem((await exportMe(account.accessToken)).response, 401);
   });
 
@@ -96,7 +101,7 @@ describe("GET /v1/users/me/export", () => {
     const a = await signUp({ displayName: "Alice" });
     const aPhone = await logIn(a.email, a.password);
     const title = `Alice's lunch ${crypto.randomUUID()}`;
-    const logged = await api("/v1/logs", {
+    const logged = await authCall("/v1/logs", {
       token: a.accessToken,
       body: { mealType: "lunch", eatenAt: new Date().toISOString(), title },
     });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { api, getMe } from "../auth/support";
-import { signUp } from "../helpers/factories";
+import { authCall } from "../helpers/auth";
 import { call, expectProblem } from "../helpers/http";
+import { getMe, signUp } from "../helpers/users";
 
-const patchMe = (token: string, body: unknown) => api("/v1/users/me", { method: "PATCH", token, body });
+const patchMe = (token: string, body: unknown) => authCall("/v1/users/me", { method: "PATCH", token, body });
 
 const NO_GOALS = { calories: null, proteinG: null, carbsG: null, fatG: null };
 
@@ -173,7 +173,7 @@ describe("PATCH /v1/users/me: invalid input", () => {
 
   it("answers 401 without a token", async () => {
     await expectProblem(
-      (await api("/v1/users/me", { method: "PATCH", body: { displayName: "x" } })).response,
+      (await authCall("/v1/users/me", { method: "PATCH", body: { displayName: "x" } })).response,
       401,
     );
   });
@@ -208,17 +208,17 @@ describe("/v1/users/me: another user's token only ever reaches that user", () =>
   it("GET /me/stats and /me/badges with B's token show B's, not A's", async () => {
     const a = await signUp();
     const b = await signUp();
-    const logged = await api("/v1/logs", {
+    const logged = await authCall("/v1/logs", {
       token: a.accessToken,
       body: { mealType: "dinner", eatenAt: new Date().toISOString(), title: "A's dinner" },
     });
     expect(logged.status).toBe(201);
-    const statsA = await api("/v1/users/me/stats", { token: a.accessToken });
-    const statsB = await api("/v1/users/me/stats", { token: b.accessToken });
+    const statsA = await authCall("/v1/users/me/stats", { token: a.accessToken });
+    const statsB = await authCall("/v1/users/me/stats", { token: b.accessToken });
     expect(statsA.body.totalLogs).toBe(1);
     expect(statsB.status).toBe(200);
     expect(statsB.body).toMatchObject({ totalLogs: 0, daysLogged: 0, currentStreak: 0, badgesEarned: 0 });
-    const badgesB = await api("/v1/users/me/badges", { token: b.accessToken });
+    const badgesB = await authCall("/v1/users/me/badges", { token: b.accessToken });
     expect(badgesB.status).toBe(200);
     expect(badgesB.body.items).toEqual([]);
   });
@@ -233,7 +233,7 @@ describe("/v1/users/me: another user's token only ever reaches that user", () =>
       ["GET", "/v1/users/me/badges"],
     ] as const) {
       const body = method === "GET" ? undefined : {};
-      const { response } = await api(path, { method, body });
+      const { response } = await authCall(path, { method, body });
       await expectProblem(response, 401);
     }
   });

@@ -1,8 +1,9 @@
 import { concatBytes } from "../../src/lib/encoding";
-import { call, callJson } from "../helpers/http";
-import { type Log, logMeal, newUser } from "../logs/support";
+import { call, callJson } from "./http";
+import { type Log, logMeal } from "./logs";
+import { newUser } from "./users";
 
-/** Photo helpers: the suites build their own users and logs with test/logs/support.ts. */
+/** Photo uploads and the bytes they leave (the suites build their own users and logs). */
 
 export const photoPath = (logId: string) => `/v1/logs/${logId}/photo`;
 

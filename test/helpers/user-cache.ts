@@ -7,7 +7,18 @@ import { createCache, redisBreaker } from "../../src/services/cache";
 import { createRateLimits } from "../../src/services/rate-limit";
 import { fenceWrite, forgetUserCacheChecks } from "../../src/services/user-cache";
 import type { AuthContext, Services } from "../../src/types";
-import { type Account, type Bindings, claimsOf, eventually, redis, send, sql } from "../hardening/support";
+import { sessionIdOf } from "./auth";
+import { sql } from "./db";
+import { type Bindings, callJson } from "./http";
+import { type Summary, summaryOf } from "./logs";
+import { redisCommand } from "./redis";
+import type { Account } from "./users";
+import { eventually } from "./wait";
+
+/**
+ * The per-user read cache in Redis (src/services/user-cache.ts): where an entry lives, whether a
+ * read would be served it, and the states a fault leaves behind.
+ */
 
 export const FROM = "2026-11-16";
 export const TO = "2026-11-22";
@@ -27,53 +38,83 @@ export const POSTGRES_ONLY: Bindings = {
   UPSTASH_REDIS_REST_TOKEN: undefined,
 };
 
+/** The local Upstash endpoint behind path prefixes (a fault, a script filter), with the short cache timeout. */
 export const upstashWith = (...prefixes: string[]): Bindings => ({
   UPSTASH_REDIS_REST_URL: `${inject("upstashUrl")}${prefixes.map((prefix) => `/${prefix}`).join("")}`,
   CACHE_TIMEOUT_MS: String(CACHE_MS),
 });
 
-async function readAll(account: Account, bindings?: Bindings) {
+/**
+ * The Redis key a user-cache entry of this session is stored under (`uc:<user>:<name>:<session>`,
+ * e.g. name `summary:<from>:<to>`).
+ */
+export const userCacheKey = (account: Account, name: string) =>
+  `uc:${account.user.id}:${name}:${sessionIdOf(account.accessToken)}`;
+
+export const summaryCacheKey = (account: Account, from: string, to: string) =>
+  userCacheKey(account, `summary:${from}:${to}`);
+
+/**
+ * What Redis holds for an entry (`<version>|<epoch>|<json>`), and whether a read would be served it:
+ * at the version Redis knows, in its epoch, with no write fenced.
+ */
+export async function cachedEntry(account: Account, name: string) {
+  const raw = (await redisCommand("GET", userCacheKey(account, name))) as string | null;
+  if (raw === null) return undefined;
+  const [, version, epoch, json] = /^(\d+)\|([^|]*)\|(.*)$/s.exec(raw) ?? [];
+  const [current, currentEpoch, fences] = await Promise.all([
+    redisCommand("GET", `uc:${account.user.id}:version`),
+    redisCommand("GET", "uc:epoch"),
+    redisCommand("ZCARD", `uc:${account.user.id}:fences`),
+  ]);
+  return {
+    version: Number(version),
+    epoch: epoch!,
+    value: JSON.parse(json!) as unknown,
+    servable: String(current) === version && currentEpoch === epoch && Number(fences) === 0,
+  };
+}
+
+/** Reads until the Worker has stored a servable entry `name` (the next read is a hit); returns the last read. */
+export async function warmEntry<T>(account: Account, name: string, read: () => Promise<T>): Promise<T> {
+  let value = await read();
+  await eventually(async () => {
+    if ((await cachedEntry(account, name))?.servable) return true;
+    value = await read();
+    return false;
+  });
+  return value;
+}
+
+/** Reads the summary and waits until the Worker has stored it in Redis (the next read is a hit). */
+export const warmSummary = (account: Account, from: string, to: string): Promise<Summary> =>
+  warmEntry(account, `summary:${from}:${to}`, () => summaryOf(account.accessToken, from, to));
+
+/** Every cached read of CACHED_READS once, insisting on 200, by entry name. */
+async function readCachedReads(account: Account, bindings?: Bindings) {
   const answers: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(CACHED_READS)) {
-    const res = await send({ path, token: account.accessToken }, bindings);
-    if (res.status !== 200) throw new Error(`${path} → ${res.status} ${res.text}`);
-    answers[name] = res.body;
+    const { status, body } = await callJson(path, { token: account.accessToken, bindings });
+    if (status !== 200) throw new Error(`${path} → ${status} ${JSON.stringify(body)}`);
+    answers[name] = body;
   }
   return answers;
 }
 
 /** What PostgreSQL says the cached reads are, now. */
-export const truthOf = (account: Account) => readAll(account, POSTGRES_ONLY);
+export const truthOf = (account: Account) => readCachedReads(account, POSTGRES_ONLY);
 
 /** The cached reads as the Worker answers them (Redis first), twice: a fill from the first may serve the second. */
 export async function cachedReadsOf(account: Account, bindings?: Bindings) {
-  return [await readAll(account, bindings), await readAll(account, bindings)];
-}
-
-const sessionOf = (account: Account) => claimsOf(account.accessToken).sid as string;
-
-/** What Redis holds for an entry, and whether READ would serve it (user-cache-scripts.ts). */
-export async function entryOf(account: Account, name: string) {
-  const userId = account.user.id;
-  const raw = (await redis("GET", `uc:${userId}:${name}:${sessionOf(account)}`)) as string | null;
-  if (raw === null) return undefined;
-  const [, version, epoch] = /^(\d+)\|([^|]*)\|/.exec(raw) ?? [];
-  const [current, currentEpoch, fences] = await Promise.all([
-    redis("GET", `uc:${userId}:version`),
-    redis("GET", "uc:epoch"),
-    redis("ZCARD", `uc:${userId}:fences`),
-  ]);
-  return {
-    version: Number(version),
-    servable: String(current) === version && currentEpoch === epoch && Number(fences) === 0,
-  };
+  return [await readCachedReads(account, bindings), await readCachedReads(account, bindings)];
 }
 
 /** Reads until Redis holds a servable entry of every cached read (the next reads are hits). */
 export async function warmAll(account: Account) {
   await eventually(async () => {
-    await readAll(account);
-    for (const name of Object.keys(CACHED_READS)) if (!(await entryOf(account, name))?.servable) return false;
+    await readCachedReads(account);
+    for (const name of Object.keys(CACHED_READS))
+      if (!(await cachedEntry(account, name))?.servable) return false;
     return true;
   });
 }
@@ -103,8 +144,8 @@ export async function commitWithoutSettle(account: Account) {
 
 /** Deletes every key of the user from Redis: what a restart without persistence does to them. */
 export async function loseUserKeys(userId: string) {
-  const keys = (await redis("KEYS", `uc:${userId}:*`)) as string[];
-  if (keys.length > 0) await redis("DEL", ...keys);
+  const keys = (await redisCommand("KEYS", `uc:${userId}:*`)) as string[];
+  if (keys.length > 0) await redisCommand("DEL", ...keys);
 }
 
 /** An isolate recycled: no breaker state, no epoch checked, no hints. */
@@ -134,6 +175,6 @@ export function servicesFor(bindings: Bindings = {}) {
 
 export const authOf = (account: Account): AuthContext => ({
   userId: account.user.id,
-  sessionId: sessionOf(account),
+  sessionId: sessionIdOf(account.accessToken),
   via: "bearer",
 });
