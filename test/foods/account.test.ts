@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
 import { createFood, FIXTURES, getFood, lookupBarcode } from "../helpers/foods";
 import { callJson, expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 const exportOf = async (token: string) => {
   const { status, body } = await callJson("/v1/users/me/export", { token });

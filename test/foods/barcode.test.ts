@@ -1,7 +1,4 @@
-import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
 import {
   FIXTURES,
   freshBarcode,
@@ -11,16 +8,15 @@ import {
   searchFoods,
   withCheckDigit,
 } from "../helpers/foods";
-import { expectProblem } from "../helpers/http";
+import { call, expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
-const app = buildApp();
 /** A lookup through a Worker whose Open Food Facts URL is tagged, so the stand-in counts its calls. */
 const taggedLookup = (token: string, code: string, tag: string) =>
-  app.request(
-    `http://localhost/v1/foods/barcode/${code}`,
-    { headers: { Authorization: `Bearer ${token}` } },
-    { ...env, OPENFOODFACTS_URL: `${inject("openFoodFactsUrl")}/__tag/${tag}` },
-  );
+  call(`/v1/foods/barcode/${code}`, {
+    token,
+    bindings: { OPENFOODFACTS_URL: `${inject("openFoodFactsUrl")}/__tag/${tag}` },
+  });
 
 describe("GET /v1/foods/barcode/:code, found", () => {
   it("asks Open Food Facts once, stores the product, then answers locally", async () => {

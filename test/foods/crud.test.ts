@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
 import {
   createFood,
   deleteFood,
@@ -11,6 +10,7 @@ import {
   validFood,
 } from "../helpers/foods";
 import { expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  check,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  hostileSegment,
-  nastyString,
-  Raw,
-  Tally,
-  wellFormed,
-  withQuery,
-} from "../hardening/support";
+import { hostileSegment, nastyString, wellFormed } from "../helpers/arbitraries";
 import { createFood, FIXTURES, getFood, lookupBarcode, withCheckDigit } from "../helpers/foods";
+import { check, fc, fuzzCase, fuzzSummary, Tally } from "../helpers/fuzz";
+import { type BodySpec, bodyText, Raw, withQuery } from "../helpers/json-arbitraries";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the foods routes: bodies of POST /v1/foods and PATCH /v1/foods/:id

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { deleteFoodRow, insertFood } from "../helpers/foods";
-import { expectProblem } from "../helpers/http";
-import { api, logMeal, newUser } from "../logs/support";
+import { callJson, expectProblem } from "../helpers/http";
+import { logMeal } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 /** GET /v1/foods/recent: the caller's most used foods of the last 30 days, from their logs' items. */
 
@@ -12,7 +13,7 @@ type RecentFood = {
   lastEatenAt: string;
 };
 
-const recent = (token?: string) => api<{ items: RecentFood[] }>("/v1/foods/recent", { token });
+const recent = (token?: string) => callJson<{ items: RecentFood[] }>("/v1/foods/recent", { token });
 const DAY_MS = 86_400_000;
 const daysAgo = (days: number, hourMs = 0) => new Date(Date.now() - days * DAY_MS - hourMs).toISOString();
 

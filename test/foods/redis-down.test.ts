@@ -1,18 +1,11 @@
-import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
 import { freshBarcode } from "../helpers/foods";
-import { expectProblem } from "../helpers/http";
+import { call, expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
-const app = buildApp();
 /** A Worker whose Upstash answers 503 to everything (the stack's scoped `error` fault). */
 const withBrokenRedis = (token: string, path: string) =>
-  app.request(
-    `http://localhost${path}`,
-    { headers: { Authorization: `Bearer ${token}` } },
-    { ...env, UPSTASH_REDIS_REST_URL: `${inject("upstashUrl")}/__fault/error` },
-  );
+  call(path, { token, bindings: { UPSTASH_REDIS_REST_URL: `${inject("upstashUrl")}/__fault/error` } });
 
 describe("barcode lookups while Redis fails", () => {
   it("still answer: found 200, unknown 404, never 500", async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { foldSearchText } from "../../src/lib/search-text";
-import { signUp } from "../helpers/factories";
 import { createFood, type Food, searchFoods, uniqueWord } from "../helpers/foods";
 import { expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // Custom foods are private: a fresh user's search meets only their own foods and the shared
 // products of the Open Food Facts stand-in (test data), which `own` leaves out.

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { signUp } from "../helpers/factories";
 import {
   createFood,
   deleteFood,
@@ -10,6 +9,7 @@ import {
   validFood,
 } from "../helpers/foods";
 import { callJson, expectProblem } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 describe("another user's custom food", () => {
   it("cannot be read, found, changed or deleted (404, like one that does not exist)", async () => {

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nastyString } from "../helpers/arbitraries";
+import { unknownId } from "../helpers/db";
 import { type FoodRow, insertFood } from "../helpers/foods";
-import {
-  type Account,
-  account,
-  type BodySpec,
-  bodyText,
-  check,
-  createLog,
-  fc,
-  fuzzCase,
-  fuzzSummary,
-  nastyString,
-  Raw,
-  type Req,
-  Tally,
-  unknownId,
-  Watch,
-} from "./support";
+import { check, fc, fuzzCase, fuzzSummary, Tally, Watch } from "../helpers/fuzz";
+import { type BodySpec, bodyText, Raw } from "../helpers/json-arbitraries";
+import { createLog } from "../helpers/logs";
+import type { Req } from "../helpers/requests";
+import { type Account, account } from "../helpers/users";
 
 /**
  * Property-based fuzzing of the bodies of logs built from foods (`items` in POST /v1/logs and

@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import type { Food } from "../../src/services/foods";
-import { sql } from "../hardening/support";
+import { sql } from "./db";
 import { callJson } from "./http";
 
 /** Factories and small clients for the foods suites (test/foods); every test builds its own foods. */

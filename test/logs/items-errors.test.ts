@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { unknownId } from "../helpers/db";
 import { insertFood } from "../helpers/foods";
-import {
-  expectInvalid,
-  expectNoLogs,
-  getLog,
-  logMeal,
-  newUser,
-  patchLog,
-  postLog,
-  uuidV7Like,
-  validLog,
-} from "./support";
+import { expectInvalid, expectNoLogs, getLog, logMeal, patchLog, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 /** Logs built from foods: refused bodies are 400 problem+json naming the field, and change nothing. */
 
@@ -61,7 +53,7 @@ describe("POST /v1/logs with items: errors", () => {
     const food = await insertFood();
     const { response } = await postLog(
       account.accessToken,
-      validLog({ items: [item(food.id), item(food.id), item(uuidV7Like())] }),
+      validLog({ items: [item(food.id), item(food.id), item(unknownId())] }),
     );
     const problem = await expectInvalid(response, "items.2.foodId");
     expect(problem.errors).toHaveLength(1);
@@ -87,7 +79,7 @@ describe("PATCH /v1/logs/:id with items: errors", () => {
       "carbsG",
     );
     await expectInvalid(
-      (await patchLog(account.accessToken, log.id, { items: [item(uuidV7Like())] })).response,
+      (await patchLog(account.accessToken, log.id, { items: [item(unknownId())] })).response,
       "items.0.foodId",
     );
     await expectInvalid(

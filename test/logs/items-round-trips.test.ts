@@ -1,8 +1,7 @@
-import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { buildApp } from "../../src/app";
-import { signUp } from "../helpers/factories";
 import { insertFood } from "../helpers/foods";
+import { call as callWorker } from "../helpers/http";
+import { signUp } from "../helpers/users";
 
 // A log built from foods resolves and sums them in the write's own statement: still ONE database
 // round trip, like any log write; recent foods are one too. Counted by the local Neon endpoint
@@ -18,21 +17,9 @@ describe("database round trips with items", () => {
     const account = await signUp();
     const foods = await Promise.all([insertFood(), insertFood({ ownerId: account.user.id })]);
     const tag = `rt-${crypto.randomUUID()}`;
-    const app = buildApp();
-    const bindings = {
-      ...env,
-      NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`),
-    };
+    const bindings = { NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`) };
     const call = (method: string, path: string, body?: unknown) =>
-      app.request(
-        `http://localhost${path}`,
-        {
-          method,
-          headers: { Authorization: `Bearer ${account.accessToken}`, "Content-Type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        },
-        bindings,
-      );
+      callWorker(path, { method, body, token: account.accessToken, bindings });
     const items = foods.map((food, i) => ({ foodId: food.id, grams: 100 + i }));
 
     let before = await roundTrips(tag);

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { unknownId } from "../helpers/db";
 import { insertFood } from "../helpers/foods";
-import {
-  expectInvalid,
-  expectNoLogs,
-  getLog,
-  logMeal,
-  newUser,
-  patchLog,
-  postLog,
-  uuidV7Like,
-  validLog,
-} from "./support";
+import { expectInvalid, expectNoLogs, getLog, logMeal, patchLog, postLog, validLog } from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 /** Logs built from foods: another user's custom food is never used, nor told apart from an unknown one. */
 
@@ -24,7 +16,7 @@ describe("logs from items: another user's foods", () => {
     );
     const unknown = await postLog(
       intruder.accessToken,
-      validLog({ items: [{ foodId: uuidV7Like(), grams: 100 }] }),
+      validLog({ items: [{ foodId: unknownId(), grams: 100 }] }),
     );
     const refusedTheirs = await expectInvalid(theirs.response, "items.0.foodId");
     const refusedUnknown = await expectInvalid(unknown.response, "items.0.foodId");

@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { deleteFoodRow, editFoodRow, insertFood } from "../helpers/foods";
+import { callJson } from "../helpers/http";
 import {
-  api,
   dayOf,
   getLog,
   type LogWrite,
   listLogs,
   logMeal,
-  newUser,
   patchLog,
   postLog,
   summaryOf,
   validLog,
-} from "./support";
+} from "../helpers/logs";
+import { newUser } from "../helpers/users";
 
 /** Logs built from foods (POST/PATCH /v1/logs with `items`): the happy paths. */
 
@@ -103,7 +103,7 @@ describe("POST /v1/logs with items: happy path", () => {
 
   it("moves challenges, badges and the summary like any log", async () => {
     const account = await newUser();
-    const joined = await api(`/v1/challenges/${VEGGIE_CHALLENGE}/join`, {
+    const joined = await callJson(`/v1/challenges/${VEGGIE_CHALLENGE}/join`, {
       method: "POST",
       token: account.accessToken,
     });
@@ -131,7 +131,7 @@ describe("POST /v1/logs with items: happy path", () => {
     const account = await newUser();
     const food = await insertFood({ name: "Exported" });
     const { log } = await logMeal(account.accessToken, { items: [{ foodId: food.id, grams: 10 }] });
-    const exported = await api<{ logs: { id: string; items: unknown[] }[] }>("/v1/users/me/export", {
+    const exported = await callJson<{ logs: { id: string; items: unknown[] }[] }>("/v1/users/me/export", {
       token: account.accessToken,
     });
     expect(exported.status).toBe(200);
