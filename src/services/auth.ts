@@ -13,6 +13,7 @@ import {
   sessionIdOfRefreshToken,
   signAccessToken,
 } from "../lib/tokens";
+import type { User } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   countAttempt,
@@ -24,7 +25,7 @@ import {
 } from "./password-check";
 import { type ClientMeta, enforce, REFRESH_PER_SESSION_PER_MINUTE, withPerIpLimits } from "./rate-limit";
 import { markSessionsRevoked } from "./revocation";
-import { requireTimeZone, toUser, type User, type UserRow } from "./users";
+import { requireTimeZone, toUser, type UserRow } from "./users";
 
 export type AuthResult = { user: User; accessToken: string; refreshToken: string; expiresIn: number };
 export type { ClientMeta };

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
+import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Services } from "../types";
 import { dropLeaderboard, type ProgressChange, publishProgress, updateLeaderboards } from "./leaderboard";
-import type { WriteEvent } from "./logs";
 import { RANKING_KEY_COLUMNS, RANKING_ORDER, rankedAfter } from "./ranking";
 import { invalidateUserCaches } from "./user-cache";
 

@@ -1,11 +1,18 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { badges, challengeParticipants, challenges, type MealType } from "../db/schema";
+import { badges, challengeParticipants, challenges } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import type {
+  Challenge,
+  ChallengeStatus,
+  Progress,
+  Rule,
+  WriteEvent,
+} from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   claimFor,
@@ -25,18 +32,8 @@ import {
   removeFromLeaderboards,
   updateLeaderboards,
 } from "./leaderboard";
-import type { WriteEvent } from "./logs";
 import { myRankQuery, topQuery } from "./ranking";
 import { asUserWrite, guardedWrite } from "./writes";
-
-export type Rule =
-  | { type: "log_days"; target: number }
-  | { type: "streak_days"; target: number }
-  | { type: "meal_count"; target: number; mealType?: MealType }
-  | { type: "tag_count"; target: number; tag: string }
-  | { type: "calorie_cap_days"; target: number; maxCalories: number };
-
-export type Progress = { current: number; target: number; completed: boolean; completedAt: string | null };
 
 export type ChallengeInput = {
   title: string;
@@ -46,18 +43,6 @@ export type ChallengeInput = {
   endsAt: string | null;
   durationDays: number | null;
 };
-
-export type Challenge = ChallengeInput & {
-  id: string;
-  official: boolean;
-  createdBy: string | null;
-  participants: number;
-  badge: { code: string; name: string; description: string; icon: string } | null;
-  joined: boolean;
-  progress: Progress | null;
-};
-
-export type ChallengeStatus = "active" | "upcoming" | "ended";
 
 const notFound = () => new ApiError("NOT_FOUND", { detail: "No challenge with this id." });
 

@@ -4,6 +4,8 @@ import { guarded } from "../db/session-guard";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import type { WriteEvent } from "../routes/challenges/challenges.schemas";
+import type { Log } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   claimFor,
@@ -20,21 +22,6 @@ import { publishProgress } from "./leaderboard";
 import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
 import { asUserWrite, guardedWrite } from "./writes";
 
-/** What a log write caused, as the gamification engine (apply_log_write) reports it. */
-export type WriteEvent =
-  | {
-      type: "challenge_progress";
-      challengeId: string;
-      current: number;
-      target: number;
-      joinedAt: string;
-      completedAt: string | null;
-    }
-  | { type: "challenge_completed"; challengeId: string; completedAt: string }
-  | {
-      type: "badge_awarded";
-      badge: { code: string; name: string; description: string; icon: string; earnedAt: string };
-    };
 export type LogWriteResult = { log: Log; events: WriteEvent[] };
 
 export type LogFields = {
@@ -49,9 +36,6 @@ export type LogFields = {
   fatG: number | null;
   tags: string[];
 };
-
-/** A log as the API answers it (built by the database's meal_log_json()). */
-export type Log = LogFields & { id: string; localDate: string; createdAt: string; updatedAt: string };
 
 /**
  * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0010): the API's

@@ -5,8 +5,8 @@ import { UUID_PATTERN, uuidv7 } from "../lib/ids";
 import { IMAGE_EXTENSIONS, sanitizeImage, UnsupportedImage } from "../lib/images";
 import type { ObjectStore, StoredObject } from "../lib/object-store";
 import { checkPhotoSignature, signPhotoUrl } from "../lib/signed-url";
+import type { Log } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
-import type { Log } from "./logs";
 import { guardedWrite } from "./writes";
 
 /**

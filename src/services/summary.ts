@@ -1,27 +1,11 @@
 import { sql } from "drizzle-orm";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
+import type { DaySummary, Summary } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
 import { readThrough } from "./user-cache";
 
 export const MAX_SUMMARY_DAYS = 93;
-
-export type DaySummary = {
-  date: string;
-  meals: number;
-  calories: number;
-  proteinG: number;
-  carbsG: number;
-  fatG: number;
-  goalCalories: number | null;
-  metGoal: boolean | null;
-};
-
-export type Summary = {
-  timezone: string;
-  days: DaySummary[];
-  totals: { meals: number; calories: number; proteinG: number; carbsG: number; fatG: number };
-};
 
 type DayRow = {
   version: string;

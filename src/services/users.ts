@@ -3,6 +3,7 @@ import { challengeParticipants, users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { canonicalTimeZone } from "../lib/time-zone";
+import type { ProfilePatch, User } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { countAttempt, refusedAttempt, storedHashIs, withPasswordOf } from "./password-check";
@@ -11,23 +12,6 @@ import { markSessionsRevoked } from "./revocation";
 import { asUserWrite, guardedWrite } from "./writes";
 
 export type UserRow = typeof users.$inferSelect;
-
-export type Goals = {
-  calories: number | null;
-  proteinG: number | null;
-  carbsG: number | null;
-  fatG: number | null;
-};
-
-export type User = {
-  id: string;
-  email: string;
-  displayName: string;
-  timezone: string;
-  dayStartHour: number;
-  goals: Goals;
-  createdAt: string;
-};
 
 export function toUser(row: UserRow): User {
   return {
@@ -68,13 +52,6 @@ export async function getMe(services: Services, auth: AuthContext): Promise<User
   if (!row) throw notFound();
   return toUser(row);
 }
-
-export type ProfilePatch = {
-  displayName?: string;
-  timezone?: string;
-  dayStartHour?: number;
-  goals?: Partial<Goals>;
-};
 
 /** Changes the profile. Existing logs keep the day they were counted on (their `localDate` is stored). */
 export async function updateMe(services: Services, auth: AuthContext, patch: ProfilePatch): Promise<User> {

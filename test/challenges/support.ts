@@ -42,9 +42,9 @@ export const BADGE_CODES = [
 ] as const;
 
 // The API's own types: a change of shape breaks these suites at compile time too.
-export type { Challenge, Progress, Rule } from "../../src/services/challenges";
+export type { Challenge, Progress, Rule } from "../../src/routes/challenges/challenges.schemas";
 
-import type { Challenge, Progress } from "../../src/services/challenges";
+import type { Challenge, Progress } from "../../src/routes/challenges/challenges.schemas";
 
 export type Board = {
   items: {

@@ -9,11 +9,9 @@ import { type CallOptions, callJson, expectProblem } from "../helpers/http";
  */
 
 // The API's own types: a change of shape breaks these suites at compile time too.
-export type { Log } from "../../src/services/logs";
-export type { DaySummary, Summary } from "../../src/services/summary";
+export type { DaySummary, Log, Summary } from "../../src/routes/logs/logs.schemas";
 
-import type { Log } from "../../src/services/logs";
-import type { DaySummary, Summary } from "../../src/services/summary";
+import type { DaySummary, Log, Summary } from "../../src/routes/logs/logs.schemas";
 
 export type WriteEvent = { type: string; [key: string]: any };
 export type LogWrite = { log: Log; events: WriteEvent[] };

@@ -3,6 +3,7 @@ import * as challenges from "../../services/challenges";
 import type { AppEnv } from "../../types";
 import { idempotencyKeyOf } from "../idempotency-key";
 import type * as routes from "./challenges.routes";
+import type { Challenge } from "./challenges.schemas";
 
 type Handler<R extends Parameters<typeof import("@hono/zod-openapi").createRoute>[0]> = RouteHandler<
   R,
@@ -32,7 +33,7 @@ export const createChallengeHandler: Handler<typeof routes.createChallenge> = as
   );
   if (created.replayed) {
     c.header("Idempotent-Replayed", "true");
-    return c.json(created.body as challenges.Challenge, 201);
+    return c.json(created.body as Challenge, 201);
   }
   return c.json(created, 201);
 };

@@ -9,7 +9,10 @@ import {
   problems,
   publicRoute,
 } from "../../lib/openapi";
-import { IdParamSchema, LogSchema } from "../logs/logs.schemas";
+import { LogSchema } from "../logs/logs.schemas";
+import { idParams, UUID_EXAMPLE } from "../shared.schemas";
+
+const LogIdParams = idParams(UUID_EXAMPLE);
 
 const tags = ["Meal photos"];
 
@@ -26,7 +29,7 @@ export const putPhoto = createRoute({
   operationId: "putLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema, body: { required: true, content: images } },
+  request: { params: LogIdParams, body: { required: true, content: images } },
   responses: {
     200: json(LogSchema, "The log, with its photo"),
     ...problems(400, 401, 403, 404, 429, 503),
@@ -41,7 +44,7 @@ export const getPhoto = createRoute({
   operationId: "getLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: {
     302: { description: "The signed URL of the photo", headers: headers("Location") },
     ...problems(400, 401, 404, 503),
@@ -54,7 +57,7 @@ export const deletePhoto = createRoute({
   operationId: "deleteLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: { 204: noContent("Removed"), ...problems(400, 401, 404, 413, 415, 429, 503) },
 });
 
