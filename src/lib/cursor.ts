@@ -16,6 +16,16 @@ export function encodeCursor(position: TimeIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
+/**
+ * A keyset page from a query that asked for `limit + 1` rows: the first `limit`, and the cursor of
+ * the last of them when there was more.
+ */
+export function keysetPage<T>(rows: readonly T[], limit: number, positionOf: (row: T) => TimeIdPosition) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null };
+}
+
 export function decodeCursor(cursor: string): TimeIdPosition {
   try {
     const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");

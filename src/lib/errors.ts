@@ -87,6 +87,11 @@ export class ApiError extends Error {
           }))
         : [{ path: pathOf(issue.path), message: issue.message }],
     );
+    return ApiError.invalid(errors);
+  }
+
+  /** 400 INVALID_INPUT naming each invalid field, as request validation answers. */
+  static invalid(errors: FieldError[]): ApiError {
     return new ApiError("INVALID_INPUT", {
       detail: `The request has ${errors.length} invalid field${errors.length === 1 ? "" : "s"}.`,
       errors,

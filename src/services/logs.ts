@@ -1,9 +1,9 @@
 import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { type MealType, mealLogs } from "../db/schema";
 import { guarded } from "../db/session-guard";
-import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { decodeCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import { assertUuid, uuidv7 } from "../lib/ids";
 import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Log } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
@@ -20,7 +20,7 @@ import {
 } from "./idempotency";
 import { publishProgress } from "./leaderboard";
 import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
-import { asUserWrite, guardedWrite } from "./writes";
+import { guardedWrite } from "./writes";
 
 export type LogWriteResult = { log: Log; events: WriteEvent[] };
 
@@ -49,11 +49,6 @@ const localDayOf = (userId: string, eatenAt: string) =>
 
 const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
 
-/** Ids are opaque to clients: one that cannot exist is simply not found. */
-function assertId(id: string) {
-  if (!UUID_PATTERN.test(id)) throw notFound();
-}
-
 /** The gamification engine's pass after a write (drizzle/0005_gamification_engine.sql). */
 const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
   db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
@@ -75,49 +70,47 @@ export async function createLog(
   const claim = await claimFor(auth.userId, idempotencyKey, fields);
   const { key } = claim;
   const id = uuidv7();
-  return asUserWrite(services, auth, async () => {
-    try {
-      const [, created, applied] = await guardedWrite(services, auth, [
-        dropExpiredKey(db, claim),
-        claimOrReplay<StoredLog>(
-          db,
-          claim,
-          sql`
-            insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
-                                   calories, protein_g, carbs_g, fat_g, tags)
-            select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
-                   local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
-                   ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${fields.calories},
-                   ${fields.proteinG}, ${fields.carbsG}, ${fields.fatG},
-                   array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
-            from users u where u.id = ${auth.userId} and ${notReplayed}
-            returning meal_log_json(meal_logs) as result`,
-          sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
-        ),
-        // Runs only when this request inserted the log (not on a replay).
-        db.execute<{ event: WriteEvent }>(sql`
-          select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
-          where l.id = ${id} and l.user_id = ${auth.userId}`),
-        db.execute(sql`
-          update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
-            coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
-          where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
-            and response_body -> 'log' ->> 'id' = ${id}::text`),
-      ]);
-      const events = eventsOf(applied);
-      publishProgress(services, auth.userId, events);
-      const log = settleClaim(created.rows[0], claim);
-      return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
-    } catch (err) {
-      if (lostKeyRace(err, claim)) return replayWinner(db, claim);
-      throw err;
-    }
-  });
+  try {
+    const [, created, applied] = await guardedWrite(services, auth, [
+      dropExpiredKey(db, claim),
+      claimOrReplay<StoredLog>(
+        db,
+        claim,
+        sql`
+          insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
+                                 calories, protein_g, carbs_g, fat_g, tags)
+          select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
+                 local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
+                 ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${fields.calories},
+                 ${fields.proteinG}, ${fields.carbsG}, ${fields.fatG},
+                 array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
+          from users u where u.id = ${auth.userId} and ${notReplayed}
+          returning meal_log_json(meal_logs) as result`,
+        sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
+      ),
+      // Runs only when this request inserted the log (not on a replay).
+      db.execute<{ event: WriteEvent }>(sql`
+        select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
+        where l.id = ${id} and l.user_id = ${auth.userId}`),
+      db.execute(sql`
+        update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
+          coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
+        where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
+          and response_body -> 'log' ->> 'id' = ${id}::text`),
+    ]);
+    const events = eventsOf(applied);
+    publishProgress(services, auth.userId, events);
+    const log = settleClaim(created.rows[0], claim);
+    return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
+  } catch (err) {
+    if (lostKeyRace(err, claim)) return replayWinner(db, claim);
+    throw err;
+  }
 }
 
 export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const [[row]] = await guarded(db, auth.sessionId, [
     db
       .select({ log: logJson })
@@ -133,7 +126,7 @@ export type LogPatch = Partial<LogFields>;
 /** Changes a log; a new `eatenAt` moves it to the day the user's current zone gives it. */
 export async function patchLog(services: Services, auth: AuthContext, id: string, patch: LogPatch) {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const { eatenAt, tags, ...plain } = patch;
   const changes: Record<string, unknown> = { ...plain, updatedAt: sql`now()` };
   if (eatenAt !== undefined) {
@@ -143,26 +136,24 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
   if (tags !== undefined) changes.tags = tags;
   // A linked photo (photoUrl) replaces a stored one, whose object then goes.
   if (patch.photoUrl !== undefined) changes.photoKey = null;
-  return asUserWrite(services, auth, async () => {
-    const [[previous], [row], applied] = await guardedWrite(services, auth, [
-      db
-        .select({ photoKey: mealLogs.photoKey })
-        .from(mealLogs)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .for("update"),
-      db
-        .update(mealLogs)
-        .set(changes)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ log: logJson }),
-      applyWrite(db, auth.userId, uuidv7()),
-    ]);
-    if (!row) throw notFound();
-    if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
-    const events = eventsOf(applied);
-    publishProgress(services, auth.userId, events);
-    return { log: await presentLog(services, row.log), events };
-  });
+  const [[previous], [row], applied] = await guardedWrite(services, auth, [
+    db
+      .select({ photoKey: mealLogs.photoKey })
+      .from(mealLogs)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .for("update"),
+    db
+      .update(mealLogs)
+      .set(changes)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .returning({ log: logJson }),
+    applyWrite(db, auth.userId, uuidv7()),
+  ]);
+  if (!row) throw notFound();
+  if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
+  const events = eventsOf(applied);
+  publishProgress(services, auth.userId, events);
+  return { log: await presentLog(services, row.log), events };
 }
 
 export async function deleteLog(
@@ -171,24 +162,22 @@ export async function deleteLog(
   id: string,
 ): Promise<{ events: WriteEvent[] }> {
   const { db } = services;
-  assertId(id);
-  return asUserWrite(services, auth, async () => {
-    const [deleted, applied] = await guardedWrite(services, auth, [
-      db
-        .delete(mealLogs)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
-      applyWrite(db, auth.userId, uuidv7()),
-    ]);
-    if (deleted.length === 0) throw notFound();
-    deletePhotosLater(
-      services,
-      deleted.map((row) => row.photoKey),
-    );
-    const events = eventsOf(applied);
-    publishProgress(services, auth.userId, events);
-    return { events };
-  });
+  assertUuid(id, notFound);
+  const [deleted, applied] = await guardedWrite(services, auth, [
+    db
+      .delete(mealLogs)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
+    applyWrite(db, auth.userId, uuidv7()),
+  ]);
+  if (deleted.length === 0) throw notFound();
+  deletePhotosLater(
+    services,
+    deleted.map((row) => row.photoKey),
+  );
+  const events = eventsOf(applied);
+  publishProgress(services, auth.userId, events);
+  return { events };
 }
 
 export type LogFilters = {
@@ -224,10 +213,10 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
       .orderBy(sql`${mealLogs.eatenAt} desc nulls last`, sql`${mealLogs.id} desc nulls last`)
       .limit(filters.limit + 1),
   ]);
-  const page = rows.slice(0, filters.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > filters.limit && last ? encodeCursor({ at: last.log.eatenAt, id: last.log.id }) : null;
+  const { page, nextCursor } = keysetPage(rows, filters.limit, ({ log }) => ({
+    at: log.eatenAt,
+    id: log.id,
+  }));
   return {
     items: await presentLogs(
       services,

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { badges, userBadges, users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN } from "../lib/ids";
+import { assertUuid } from "../lib/ids";
 import type { BadgeFields, EarnedBadge } from "../routes/badges/badges.schemas";
 import type { PublicProfile, Stats } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
@@ -89,8 +89,8 @@ export function getMyBadges(services: Services, auth: AuthContext): Promise<{ it
 /** What anyone may see of a user: name, badges, streaks. Never the email or anything private. */
 export async function getPublicProfile(services: Services, userId: string): Promise<PublicProfile> {
   const { db } = services;
-  const notFound = new ApiError("NOT_FOUND", { detail: "No user with this id." });
-  if (!UUID_PATTERN.test(userId)) throw notFound;
+  const notFound = () => new ApiError("NOT_FOUND", { detail: "No user with this id." });
+  assertUuid(userId, notFound);
   const [[user], earned, streaks] = await db.batch([
     db
       .select({ id: users.id, displayName: users.displayName })
@@ -99,7 +99,7 @@ export async function getPublicProfile(services: Services, userId: string): Prom
     earnedBadgesQuery(db, userId),
     streaksQuery(db, userId),
   ]);
-  if (!user) throw notFound;
+  if (!user) throw notFound();
   const row = streaks.rows[0];
   return {
     id: user.id,

@@ -9,7 +9,7 @@ import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { countAttempt, refusedAttempt, storedHashIs, withPasswordOf } from "./password-check";
 import { purgeUserPhotos } from "./photos";
 import { markSessionsRevoked } from "./revocation";
-import { asUserWrite, guardedWrite } from "./writes";
+import { guardedWrite } from "./writes";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -34,10 +34,7 @@ export function toUser(row: UserRow): User {
 export function requireTimeZone(name: string, path = "timezone"): string {
   const canonical = canonicalTimeZone(name);
   if (!canonical) {
-    throw new ApiError("INVALID_INPUT", {
-      detail: "The request has 1 invalid field.",
-      errors: [{ path, message: `Unknown IANA time zone "${name}"` }],
-    });
+    throw ApiError.invalid([{ path, message: `Unknown IANA time zone "${name}"` }]);
   }
   return canonical;
 }
@@ -66,25 +63,23 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
   if (goals.carbsG !== undefined) changes.goalCarbsG = goals.carbsG;
   if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
   // A profile write like any other: it moves cached summaries and stats (goals, zone, day start).
-  return asUserWrite(services, auth, async () => {
-    const [[row], joined] = await guardedWrite(services, auth, [
-      db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
-      db
-        .select({ id: challengeParticipants.challengeId })
-        .from(challengeParticipants)
-        .where(eq(challengeParticipants.userId, auth.userId)),
-    ]);
-    if (!row) throw notFound();
-    if (patch.displayName !== undefined) {
-      renameOnLeaderboards(
-        services,
-        auth.userId,
-        row.displayName,
-        joined.map((participation) => participation.id),
-      );
-    }
-    return toUser(row);
-  });
+  const [[row], joined] = await guardedWrite(services, auth, [
+    db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
+    db
+      .select({ id: challengeParticipants.challengeId })
+      .from(challengeParticipants)
+      .where(eq(challengeParticipants.userId, auth.userId)),
+  ]);
+  if (!row) throw notFound();
+  if (patch.displayName !== undefined) {
+    renameOnLeaderboards(
+      services,
+      auth.userId,
+      row.displayName,
+      joined.map((participation) => participation.id),
+    );
+  }
+  return toUser(row);
 }
 
 /**

@@ -16,7 +16,8 @@ export const WRITE_QUOTA_SQLSTATE = "SK429";
  * `cache_version`, and the write's fence goes up in Redis in parallel with it. The batch resolves
  * only once the fence is confirmed, or, when Redis did not answer, once the database epoch is bumped
  * (in the batch itself when the breaker already said Redis was down): either way, no read that
- * starts after this returns can be served an entry computed before the write.
+ * starts after this returns can be served an entry computed before the write. It also remembers the
+ * writer, so the user's next cached read asks PostgreSQL in parallel with Redis (it is known to miss).
  */
 export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...BatchItem<"pg">[]]>(
   services: Services,
@@ -24,6 +25,7 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   queries: T,
 ) {
   const { db, config } = services;
+  rememberWriter(auth.userId);
   const fence = fenceWrite(services, auth.userId);
   // The user row first, and exclusively: a user's writes run one after the other (each one's
   // progress recomputation sees the others' logs), and an account deletion waits for them instead
@@ -66,17 +68,4 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
     await bumpEpoch(db);
   }
   return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
-}
-
-/**
- * Runs a user's write. The cache protocol itself lives in guardedWrite; this remembers the writer,
- * so the user's next cached read asks PostgreSQL in parallel with Redis (it is known to miss).
- */
-export async function asUserWrite<T>(
-  _services: Services,
-  auth: AuthContext,
-  run: () => Promise<T>,
-): Promise<T> {
-  rememberWriter(auth.userId);
-  return run();
 }
