@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { refreshTokens, sessions } from "../db/schema";
+import { refreshTokens, sessions } from "../db/session-tables";
 import { ApiError } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";
 import { encodeSalt, type PasswordSalt } from "../lib/password";
