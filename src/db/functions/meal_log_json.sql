@@ -1,0 +1,24 @@
+-- The API's JSON shape of a meal log, in one place, so every statement that returns logs (create,
+-- patch, list, idempotent replays, exports) answers in a single round trip with the same shape.
+-- The log's JSON carries the stored photo's key; the Worker answers it as a signed URL of its own
+-- (src/services/photos.ts) and never shows the key itself.
+CREATE OR REPLACE FUNCTION meal_log_json(l meal_logs) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT jsonb_build_object(
+    'id', l.id,
+    'mealType', l.meal_type,
+    'eatenAt', iso_utc(l.eaten_at),
+    'localDate', to_char(l.local_date, 'YYYY-MM-DD'),
+    'title', l.title,
+    'note', l.note,
+    'photoUrl', l.photo_url,
+    'photoKey', l.photo_key,
+    'calories', l.calories,
+    'proteinG', l.protein_g::float8,
+    'carbsG', l.carbs_g::float8,
+    'fatG', l.fat_g::float8,
+    'tags', to_jsonb(l.tags),
+    'createdAt', iso_utc(l.created_at),
+    'updatedAt', iso_utc(l.updated_at)
+  )
+$$;
