@@ -14,7 +14,7 @@ export const errorStatus = {
   RATE_LIMITED: 429,
   /** A bug, logged. Includes Neon's 413/507 (a request or answer over 10 MiB): retrying cannot help. */
   INTERNAL: 500,
-  /** A dependency failing, with Retry-After: see `isDatabaseUnavailable` (src/db/client.ts) for Neon's. */
+  /** A dependency failing, with Retry-After: see `isDatabaseUnavailable` (src/db/errors.ts) for Neon's. */
   SERVICE_UNAVAILABLE: 503,
 } as const;
 

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
+import { sqlState } from "../db/errors";
 import { users } from "../db/schema";
-import { guarded, sqlState } from "../db/session-guard";
+import { guarded } from "../db/session-guard";
 import { refreshTokens, sessions } from "../db/session-tables";
 import { ApiError } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";

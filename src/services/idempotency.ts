@@ -1,7 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { constraintOf, sqlState } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
-import { constraintOf, sqlState } from "../db/session-guard";
 import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 

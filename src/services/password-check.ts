@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { neonDbError } from "../db/client";
+import { neonDbError } from "../db/errors";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import {

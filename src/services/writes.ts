@@ -1,11 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { guarded, sqlState } from "../db/session-guard";
+import { sqlState } from "../db/errors";
+import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
 import { bumpEpoch, fenceWrite, noteEpoch, rememberWriter, settleWrite } from "./user-cache";
-
-/** SQLSTATE raised by consume_write_quota() (drizzle/0007_write_quota_function.sql). */
-export const WRITE_QUOTA_SQLSTATE = "SK429";
 
 /**
  * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user

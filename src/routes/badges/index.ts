@@ -1,5 +1,5 @@
-import { createRouter } from "../../lib/create-app";
 import { optionalAuth } from "../../middleware/auth";
+import { createRouter } from "../create-router";
 import { listBadgesHandler } from "./badges.handlers";
 import { listBadges } from "./badges.routes";
 
