@@ -10,6 +10,9 @@ export const SESSION_ENDED_SQLSTATE = "SK401";
 /** SQLSTATE raised by consume_write_quota() (src/db/functions/consume_write_quota.sql). */
 export const WRITE_QUOTA_SQLSTATE = "SK429";
 
+/** SQLSTATE raised by consume_login_attempt() (src/db/functions/consume_login_attempt.sql). */
+export const LOGIN_LIMIT_SQLSTATE = "SK423";
+
 /**
  * SQLSTATEs that mean "not now" rather than "not this query": connection exceptions (08), resource
  * limits (53), shutdowns (57P0x), and the connection-level refusals Neon passes through (a database

@@ -38,7 +38,7 @@ export type LogFields = {
 };
 
 /**
- * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0010): the API's
+ * The JSON of a log row, built by the database (src/db/functions/meal_log_json.sql): the API's
  * shape but for a stored photo's key, which presentLog() turns into a signed URL.
  */
 export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;
@@ -49,7 +49,7 @@ const localDayOf = (userId: string, eatenAt: string) =>
 
 const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
 
-/** The gamification engine's pass after a write (drizzle/0005_gamification_engine.sql). */
+/** The gamification engine's pass after a write (src/db/functions/apply_log_write.sql). */
 const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
   db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
 

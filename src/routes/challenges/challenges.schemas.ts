@@ -6,7 +6,7 @@ import { CursorSchema, idParams, LimitSchema, MealTypeSchema, TagSchema } from "
 const target = (max: number) => z.number().int().min(1).max(max);
 
 /**
- * Challenge rules are data, evaluated by challenge_progress() (drizzle/0005_gamification_engine.sql).
+ * Challenge rules are data, evaluated by challenge_progress() (src/db/functions/challenge_progress.sql).
  * Adding a rule type: one member here and one WHEN there.
  */
 export const RuleSchema = z
