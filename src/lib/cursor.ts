@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { fromBase64, toBase64Url } from "./encoding";
+import { fromBase64Url, toBase64Url } from "./encoding";
 import { ApiError } from "./errors";
 
 /** The position of a row in a (time desc, id desc) keyset page. */
@@ -28,8 +28,7 @@ export function keysetPage<T>(rows: readonly T[], limit: number, positionOf: (ro
 
 export function decodeCursor(cursor: string): TimeIdPosition {
   try {
-    const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const parsed = positionSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64(base64))));
+    const parsed = positionSchema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(cursor))));
     if (parsed.success) return parsed.data;
   } catch {}
   throw new ApiError("INVALID_INPUT", {
