@@ -12,7 +12,7 @@ const positionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
  * treat them as opaque; a tampered one is a 400, never a 500 (every part is validated before it
  * reaches SQL).
  */
-export function encodeCursor(position: TimeIdPosition): string {
+function encodeCursor(position: TimeIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 

@@ -112,7 +112,7 @@ export type Problem = {
 };
 
 /** `type` URI of a problem: stable, one per code, documented in the OpenAPI description. */
-export const problemType = (code: ErrorCode) =>
+const problemType = (code: ErrorCode) =>
   `https://sikdan.app/problems/${code.toLowerCase().replaceAll("_", "-")}`;
 
 export function toProblem(error: ApiError, context: { instance: string; requestId: string }): Problem {

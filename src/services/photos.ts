@@ -46,7 +46,7 @@ function bucketOf(services: Services): ObjectStore {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The signed URL of a stored photo, valid for at least an hour. */
-export function photoUrlFor(services: Services, key: string): Promise<string> {
+function photoUrlFor(services: Services, key: string): Promise<string> {
   return signPhotoUrl({
     origin: services.photos.origin,
     secret: services.config.jwt.secret,

@@ -21,4 +21,3 @@ export const BadgeSchema = BadgeFieldsSchema.extend({
 
 export type BadgeFields = z.infer<typeof BadgeFieldsSchema>;
 export type EarnedBadge = z.infer<typeof EarnedBadgeSchema>;
-export type Badge = z.infer<typeof BadgeSchema>;
