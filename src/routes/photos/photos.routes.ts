@@ -11,6 +11,7 @@ import {
 } from "../../lib/openapi";
 import { LogSchema } from "../logs/logs.schemas";
 import { idParams, UUID_EXAMPLE } from "../shared.schemas";
+import { PhotoKeyParamSchema, SignatureQuerySchema } from "./photos.schemas";
 
 const LogIdParams = idParams(UUID_EXAMPLE);
 
@@ -59,18 +60,6 @@ export const deletePhoto = createRoute({
   security: authenticated,
   request: { params: LogIdParams },
   responses: { 204: noContent("Removed"), ...problems(400, 401, 404, 413, 415, 429, 503) },
-});
-
-export const PhotoKeyParamSchema = z.object({
-  key: z
-    .string()
-    .max(200)
-    .meta({ description: "The photo's key, as in a signed `photoUrl`.", example: "0193…_0193…_0193….jpg" }),
-});
-
-export const SignatureQuerySchema = z.object({
-  exp: z.string().max(20).optional().meta({ description: "Expiry (Unix seconds), part of the signed URL." }),
-  sig: z.string().max(100).optional().meta({ description: "Signature, part of the signed URL." }),
 });
 
 export const servePhoto = createRoute({
