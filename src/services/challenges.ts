@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
+import { badges, challengeParticipants, challenges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
-import { badges, challengeParticipants, challenges } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { decodeCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { challengeParticipants, challenges } from "../db/schema";
+import { challengeParticipants, challenges } from "../db/challenge-tables";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";

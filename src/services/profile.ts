@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import { badges, userBadges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
-import { badges, userBadges, users } from "../db/schema";
+import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid } from "../lib/ids";

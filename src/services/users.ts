@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
-import { challengeParticipants, users } from "../db/schema";
+import { challengeParticipants } from "../db/challenge-tables";
+import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { canonicalTimeZone } from "../lib/time-zone";
