@@ -1,4 +1,4 @@
-import { createApp } from "./lib/create-app";
+import { createApp } from "./create-app";
 import { authRouter } from "./routes/auth";
 import { badgesRouter } from "./routes/badges";
 import { challengesRouter } from "./routes/challenges";

@@ -18,6 +18,6 @@ export default {
     const services = backgroundServices(env, ctx, { cron: controller.cron });
     await runScheduledJobs(services);
     // Objects no log points at any more (a delete that failed after its commit), older than a day.
-    await sweepOrphanPhotos({ ...services, photos: { bucket: env.PHOTOS, origin: "" } });
+    await sweepOrphanPhotos(services);
   },
 } satisfies ExportedHandler<Bindings>;

@@ -1,13 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Database, neonDbError } from "./client";
-
-/** SQLSTATE raised by `assert_session_active()` (drizzle/0001_session_guard.sql). */
-export const SESSION_ENDED_SQLSTATE = "SK401";
+import type { Database } from "./client";
 
 /**
  * Runs `queries` as one atomic round trip, after a check that the caller's session is still active.
- * If it has ended, the batch fails with SESSION_ENDED_SQLSTATE and nothing in it is written.
+ * If it has ended, the batch fails with SESSION_ENDED_SQLSTATE (db/errors.ts) and nothing in it is written.
  *
  * @example
  * const [[user]] = await guarded(db, auth.sessionId, [db.select().from(users).where(eq(users.id, auth.userId))]);
@@ -23,9 +20,3 @@ export async function guarded<T extends readonly [BatchItem<"pg">, ...BatchItem<
   ]);
   return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
 }
-
-/** The SQLSTATE of a database error, looking through drizzle's wrapper. */
-export const sqlState = (error: unknown) => neonDbError(error)?.code;
-
-/** The constraint a database error names (empty when none), looking through drizzle's wrapper. */
-export const constraintOf = (error: unknown) => neonDbError(error)?.constraint ?? "";

@@ -73,5 +73,3 @@ export function createBreaker(dependency: string) {
     },
   };
 }
-
-export type Breaker = ReturnType<typeof createBreaker>;

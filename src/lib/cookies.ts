@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "./tokens";
 
-export const ACCESS_COOKIE = "access_token";
-export const REFRESH_COOKIE = "refresh_token";
+const ACCESS_COOKIE = "access_token";
+const REFRESH_COOKIE = "refresh_token";
 /** The refresh token is only ever sent to the auth routes. */
 const REFRESH_PATH = "/v1/auth";
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { fromBase64, toBase64Url } from "./encoding";
+import { fromBase64Url, toBase64Url } from "./encoding";
 import { ApiError } from "./errors";
 
 /** The position of a row in a (time desc, id desc) keyset page. */
@@ -16,6 +16,16 @@ export function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
+/**
+ * A keyset page from a query that asked for `limit + 1` rows: the first `limit`, and the cursor of
+ * the last of them when there was more.
+ */
+export function keysetPage<T>(rows: readonly T[], limit: number, positionOf: (row: T) => TimeIdPosition) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null };
+}
+
 export function decodeCursor(cursor: string): TimeIdPosition {
   return decodeWith(positionSchema, cursor);
 }
@@ -29,8 +39,7 @@ export const decodeScoreCursor = (cursor: string): ScoreIdPosition => decodeWith
 
 function decodeWith<T>(schema: z.ZodType<T>, cursor: string): T {
   try {
-    const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64(base64))));
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(cursor))));
     if (parsed.success) return parsed.data;
   } catch {}
   throw new ApiError("INVALID_INPUT", {

@@ -1,15 +1,19 @@
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
+import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from "hono/utils/encode";
 
-export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-}
+// hono's encoders read their argument through `new Uint8Array(buf)`, which copies a view (any
+// offset) as well as a whole buffer: the casts only widen what its types admit.
+export const toBase64 = (bytes: Uint8Array) => encodeBase64(bytes as unknown as ArrayBuffer);
+export const fromBase64 = decodeBase64;
 
+/** Base64url without padding (JWS, RFC 7515 §2; cursors, salts and tokens alike). */
 export const toBase64Url = (bytes: Uint8Array) =>
-  toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  encodeBase64Url(bytes as unknown as ArrayBuffer).replace(/=+$/, "");
+
+/** The bytes of unpadded base64url; throws on any other character. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  if (!/^[\w-]*$/.test(text)) throw new Error("not base64url");
+  return decodeBase64Url(text);
+}
 
 export const toHex = (bytes: ArrayBuffer | Uint8Array) =>
   Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");

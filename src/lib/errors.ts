@@ -14,7 +14,7 @@ export const errorStatus = {
   RATE_LIMITED: 429,
   /** A bug, logged. Includes Neon's 413/507 (a request or answer over 10 MiB): retrying cannot help. */
   INTERNAL: 500,
-  /** A dependency failing, with Retry-After: see `isDatabaseUnavailable` (src/db/client.ts) for Neon's. */
+  /** A dependency failing, with Retry-After: see `isDatabaseUnavailable` (src/db/errors.ts) for Neon's. */
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
@@ -87,6 +87,11 @@ export class ApiError extends Error {
           }))
         : [{ path: pathOf(issue.path), message: issue.message }],
     );
+    return ApiError.invalid(errors);
+  }
+
+  /** 400 INVALID_INPUT naming each invalid field, as request validation answers. */
+  static invalid(errors: FieldError[]): ApiError {
     return new ApiError("INVALID_INPUT", {
       detail: `The request has ${errors.length} invalid field${errors.length === 1 ? "" : "s"}.`,
       errors,
@@ -107,7 +112,7 @@ export type Problem = {
 };
 
 /** `type` URI of a problem: stable, one per code, documented in the OpenAPI description. */
-export const problemType = (code: ErrorCode) =>
+const problemType = (code: ErrorCode) =>
   `https://sikdan.app/problems/${code.toLowerCase().replaceAll("_", "-")}`;
 
 export function toProblem(error: ApiError, context: { instance: string; requestId: string }): Problem {

@@ -1,3 +1,5 @@
+import type { ApiError } from "./errors";
+
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Ids sort by creation time, which
  * keeps B-tree inserts local and makes ids usable as a tie-breaker in time-ordered pages. Made here
@@ -17,3 +19,11 @@ export function uuidv7(now = Date.now()): string {
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids are opaque to clients: one that cannot exist is simply not found (`notFound()`), never a 400,
+ * and never a malformed uuid reaching SQL.
+ */
+export function assertUuid(id: string, notFound: () => ApiError): void {
+  if (!UUID_PATTERN.test(id)) throw notFound();
+}

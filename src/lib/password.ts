@@ -1,4 +1,4 @@
-import { fromBase64, timingSafeEqual, toBase64, toBase64Url } from "./encoding";
+import { fromBase64, fromBase64Url, timingSafeEqual, toBase64, toBase64Url } from "./encoding";
 
 /**
  * PBKDF2-SHA-256 iterations. Production Workers refuse more than 100,000 (local workerd does not, so
@@ -103,7 +103,7 @@ export const encodeSalt = (salt: PasswordSalt) => `${salt.keyId ?? ""}.${toBase6
 export function decodeSalt(encoded: string): PasswordSalt | undefined {
   const [keyId, bytes, ...rest] = encoded.split(".");
   if (!keyId || !bytes || rest.length > 0 || !/^[\w-]{22}$/.test(bytes)) return undefined;
-  return { keyId, bytes: fromBase64(bytes.replaceAll("-", "+").replaceAll("_", "/")) };
+  return { keyId, bytes: fromBase64Url(bytes) };
 }
 
 /**

@@ -31,7 +31,7 @@ async function hmac(secret: string, key: string, expires: number): Promise<strin
 }
 
 /** The expiry of a URL signed at `nowSeconds`. */
-export const signedUrlExpiry = (nowSeconds: number) => Math.ceil((nowSeconds + HOUR) / HOUR) * HOUR;
+const signedUrlExpiry = (nowSeconds: number) => Math.ceil((nowSeconds + HOUR) / HOUR) * HOUR;
 
 /**
  * @example

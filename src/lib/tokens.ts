@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { fromBase64, sha256Hex, toBase64Url } from "./encoding";
+import { fromBase64Url, sha256Hex, toBase64Url } from "./encoding";
 import { UUID_PATTERN } from "./ids";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -30,15 +30,6 @@ function hmacKey(secret: string) {
   }
   return key;
 }
-const fromBase64Url = (text: string) => {
-  if (!/^[\w-]*$/.test(text)) throw new Error("not base64url");
-  return fromBase64(
-    text
-      .replaceAll("-", "+")
-      .replaceAll("_", "/")
-      .padEnd(Math.ceil(text.length / 4) * 4, "="),
-  );
-};
 const jsonOf = (part: string): unknown => JSON.parse(new TextDecoder().decode(fromBase64Url(part)));
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

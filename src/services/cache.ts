@@ -2,7 +2,6 @@ import { Redis } from "@upstash/redis/cloudflare";
 import type { Config } from "../config";
 import { createBreaker } from "../lib/breaker";
 import type { Logger } from "../lib/logger";
-import { flushPendingRevocations } from "./revocation";
 
 export type CacheStatus = "ok" | "disabled" | "unavailable";
 
@@ -27,6 +26,17 @@ export interface Cache {
  */
 export const redisBreaker = createBreaker("redis");
 
+/** Work to run against Redis when it answers again after an outage (registered by its owners). */
+const recoveryWork: ((redis: Redis) => Promise<void>)[] = [];
+
+/**
+ * Registers `work` to run (deferred) each time Redis answers again after an outage this isolate
+ * saw: e.g. the revocation marks that could not be written meanwhile (revocation.ts).
+ */
+export function afterRedisRecovery(work: (redis: Redis) => Promise<void>): void {
+  recoveryWork.push(work);
+}
+
 export function createCache(config: Config, logger: Logger, defer: (work: Promise<unknown>) => void): Cache {
   const redis = config.upstash
     ? new Redis({
@@ -44,9 +54,9 @@ export function createCache(config: Config, logger: Logger, defer: (work: Promis
   async function call<T>(client: Redis, operation: (redis: Redis) => Promise<T>, fallback: T): Promise<T> {
     try {
       const result = await operation(client);
-      // What the outage may have cost: revocation marks not written. (The user cache re-checks its
-      // epoch against PostgreSQL by itself, from redisBreaker.recoveries.)
-      if (redisBreaker.succeeded(logger)) defer(flushPendingRevocations(client));
+      // What the outage may have cost, e.g. revocation marks not written. (The user cache re-checks
+      // its epoch against PostgreSQL by itself, from redisBreaker.recoveries.)
+      if (redisBreaker.succeeded(logger)) for (const work of recoveryWork) defer(work(client));
       return result;
     } catch (err) {
       redisBreaker.failed(logger, err);

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
+import { lockUsers } from "../db/locks";
+import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Services } from "../types";
 import { dropLeaderboard, type ProgressChange, publishProgress, updateLeaderboards } from "./leaderboard";
-import type { WriteEvent } from "./logs";
 import { RANKING_KEY_COLUMNS, RANKING_ORDER, rankedAfter } from "./ranking";
 import { invalidateUserCaches } from "./user-cache";
 
@@ -48,8 +49,7 @@ async function recomputeChunk(
   const batch = batchAfterCursor(job, challengeId, limit);
   const [, , recomputed, awarded, finished] = await db.batch([
     db.execute(sql`select 1 from challenges where id = ${challengeId} for update`),
-    db.execute(sql`
-      select 1 from users where id in (${batch}) order by id for update`),
+    db.execute(lockUsers(batch)),
     db.execute<{ handled: number; moved: MovedRow[] | null }>(sql`
       with batch as (${batch}), fresh as (
         select p.user_id, (c.rule->>'target')::int as target,

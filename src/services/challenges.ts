@@ -1,11 +1,12 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
+import { badges, challengeParticipants, challenges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
-import { badges, challengeParticipants, challenges, type MealType } from "../db/schema";
 import { guarded } from "../db/session-guard";
-import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { decodeCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import { assertUuid, uuidv7 } from "../lib/ids";
+import type { Challenge, ChallengeStatus, Progress, Rule } from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   claimFor,
@@ -18,25 +19,8 @@ import {
   replayWinner,
   settleClaim,
 } from "./idempotency";
-import {
-  dropLeaderboard,
-  publishProgress,
-  readLeaderboard,
-  removeFromLeaderboards,
-  updateLeaderboards,
-} from "./leaderboard";
-import type { WriteEvent } from "./logs";
-import { myRankQuery, topQuery } from "./ranking";
-import { asUserWrite, guardedWrite } from "./writes";
-
-export type Rule =
-  | { type: "log_days"; target: number }
-  | { type: "streak_days"; target: number }
-  | { type: "meal_count"; target: number; mealType?: MealType }
-  | { type: "tag_count"; target: number; tag: string }
-  | { type: "calorie_cap_days"; target: number; maxCalories: number };
-
-export type Progress = { current: number; target: number; completed: boolean; completedAt: string | null };
+import { dropLeaderboard } from "./leaderboard";
+import { guardedWrite } from "./writes";
 
 export type ChallengeInput = {
   title: string;
@@ -47,23 +31,8 @@ export type ChallengeInput = {
   durationDays: number | null;
 };
 
-export type Challenge = ChallengeInput & {
-  id: string;
-  official: boolean;
-  createdBy: string | null;
-  participants: number;
-  badge: { code: string; name: string; description: string; icon: string } | null;
-  joined: boolean;
-  progress: Progress | null;
-};
-
-export type ChallengeStatus = "active" | "upcoming" | "ended";
-
-const notFound = () => new ApiError("NOT_FOUND", { detail: "No challenge with this id." });
-
-function assertId(id: string) {
-  if (!UUID_PATTERN.test(id)) throw notFound();
-}
+export const challengeNotFound = () => new ApiError("NOT_FOUND", { detail: "No challenge with this id." });
+const notFound = challengeNotFound;
 
 const mine = sql`me`;
 
@@ -136,17 +105,16 @@ export async function listChallenges(services: Services, auth: AuthContext, filt
       .orderBy(desc(challenges.startsAt), desc(challenges.id))
       .limit(filters.limit + 1),
   ]);
-  const page = rows.slice(0, filters.limit) as ChallengeRow[];
-  const last = page.at(-1);
-  return {
-    items: page.map(toChallenge),
-    nextCursor: rows.length > filters.limit && last ? encodeCursor({ at: last.startsAt, id: last.id }) : null,
-  };
+  const { page, nextCursor } = keysetPage(rows as ChallengeRow[], filters.limit, (row) => ({
+    at: row.startsAt,
+    id: row.id,
+  }));
+  return { items: page.map(toChallenge), nextCursor };
 }
 
 export async function getChallenge(services: Services, auth: AuthContext, id: string): Promise<Challenge> {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const [[row]] = await guarded(db, auth.sessionId, [
     challengesFor(db, auth.userId).where(eq(challenges.id, id)),
   ]);
@@ -154,7 +122,6 @@ export async function getChallenge(services: Services, auth: AuthContext, id: st
   return toChallenge(row as ChallengeRow);
 }
 
-/** A user-created challenge: not official, no badge; its creator may change it until it starts. */
 /** The caller's view of challenges as one JSON value per row, from the same fields as `challengesFor`. */
 function challengeJsonFor(db: Database, userId: string) {
   const fields = Object.entries(challengeSelect()).map(([name, value]) => sql`${name}::text, ${value}`);
@@ -163,7 +130,8 @@ function challengeJsonFor(db: Database, userId: string) {
 }
 
 /**
- * Creates a user's challenge in one round trip; with an `Idempotency-Key` the same key and body
+ * A user-created challenge: not official, no badge; its creator may change it until it starts.
+ * Created in one round trip; with an `Idempotency-Key` the same key and body
  * answer the first response again (services/idempotency.ts, as for logs).
  */
 export async function createChallenge(
@@ -176,49 +144,44 @@ export async function createChallenge(
   assertWindow(input.startsAt, input.endsAt);
   const claim = await claimFor(auth.userId, idempotencyKey, input, "POST /v1/challenges ");
   const id = uuidv7();
-  return asUserWrite(services, auth, async () => {
-    try {
-      const [, created, [row]] = await guardedWrite(services, auth, [
-        dropExpiredKey(db, claim),
-        claimOrReplay<string>(
-          db,
-          claim,
-          sql`
-            insert into challenges (id, title, description, rule, starts_at, ends_at, duration_days,
-                                    official, created_by)
-            select ${id}, ${input.title}, ${input.description}, ${JSON.stringify(input.rule)}::jsonb,
-                   ${input.startsAt}::timestamptz, ${input.endsAt}::timestamptz, ${input.durationDays},
-                   false, ${auth.userId}
-            where ${notReplayed}
-            returning id as result`,
-          sql`jsonb_build_object('id', result)`,
-        ),
-        challengeJsonFor(db, auth.userId).where(eq(challenges.id, id)),
-        // The reply to replay is the challenge as this response shows it.
-        db.execute(sql`
-          update idempotency_keys set response_body = (${challengeJsonFor(db, auth.userId).where(eq(challenges.id, id))})
-          where ${claim.key}::text is not null and user_id = ${auth.userId} and key = ${claim.key}
-            and response_body ->> 'id' = ${id}::text`),
-      ]);
-      const outcome = settleClaim(created.rows[0], claim);
-      if (isReplay(outcome)) return { ...outcome, body: toChallenge(outcome.body as ChallengeRow) };
-      return toChallenge((row as { challenge: ChallengeRow }).challenge);
-    } catch (err) {
-      if (lostKeyRace(err, claim)) {
-        const replay = await replayWinner(db, claim);
-        return { ...replay, body: toChallenge(replay.body as ChallengeRow) };
-      }
-      throw err;
+  try {
+    const [, created, [row]] = await guardedWrite(services, auth, [
+      dropExpiredKey(db, claim),
+      claimOrReplay<string>(
+        db,
+        claim,
+        sql`
+          insert into challenges (id, title, description, rule, starts_at, ends_at, duration_days,
+                                  official, created_by)
+          select ${id}, ${input.title}, ${input.description}, ${JSON.stringify(input.rule)}::jsonb,
+                 ${input.startsAt}::timestamptz, ${input.endsAt}::timestamptz, ${input.durationDays},
+                 false, ${auth.userId}
+          where ${notReplayed}
+          returning id as result`,
+        sql`jsonb_build_object('id', result)`,
+      ),
+      challengeJsonFor(db, auth.userId).where(eq(challenges.id, id)),
+      // The reply to replay is the challenge as this response shows it.
+      db.execute(sql`
+        update idempotency_keys set response_body = (${challengeJsonFor(db, auth.userId).where(eq(challenges.id, id))})
+        where ${claim.key}::text is not null and user_id = ${auth.userId} and key = ${claim.key}
+          and response_body ->> 'id' = ${id}::text`),
+    ]);
+    const outcome = settleClaim(created.rows[0], claim);
+    if (isReplay(outcome)) return { ...outcome, body: toChallenge(outcome.body as ChallengeRow) };
+    return toChallenge((row as { challenge: ChallengeRow }).challenge);
+  } catch (err) {
+    if (lostKeyRace(err, claim)) {
+      const replay = await replayWinner(db, claim);
+      return { ...replay, body: toChallenge(replay.body as ChallengeRow) };
     }
-  });
+    throw err;
+  }
 }
 
 function assertWindow(startsAt: string, endsAt: string | null) {
   if (endsAt !== null && Date.parse(endsAt) <= Date.parse(startsAt)) {
-    throw new ApiError("INVALID_INPUT", {
-      detail: "The request has 1 invalid field.",
-      errors: [{ path: "endsAt", message: "must be after startsAt" }],
-    });
+    throw ApiError.invalid([{ path: "endsAt", message: "must be after startsAt" }]);
   }
 }
 
@@ -247,188 +210,51 @@ export async function updateChallenge(
   patch: Partial<ChallengeInput>,
 ) {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const changes: Record<string, unknown> = { updatedAt: new Date() };
   for (const field of ["title", "description", "rule", "durationDays"] as const) {
     if (patch[field] !== undefined) changes[field] = patch[field];
   }
   if (patch.startsAt !== undefined) changes.startsAt = new Date(patch.startsAt);
   if (patch.endsAt !== undefined) changes.endsAt = patch.endsAt === null ? null : new Date(patch.endsAt);
-  return asUserWrite(services, auth, async () => {
-    const [updated, , [row]] = await guardedWrite(services, auth, [
-      db
-        .update(challenges)
-        .set(changes)
-        .where(
-          and(
-            editable(id, auth.userId),
-            // The window must still run forward once the patch is applied.
-            sql`coalesce(${changes.endsAt === undefined ? challenges.endsAt : (changes.endsAt as Date | null)}::timestamptz, 'infinity')
-                > coalesce(${(changes.startsAt as Date | undefined) ?? null}::timestamptz, ${challenges.startsAt})`,
-          ),
-        )
-        .returning({ id: challenges.id }),
-      // Those who joined before the start follow the challenge's new window.
-      db.execute(sql`
-        update challenge_participants p set (window_start, window_end) = (
-          select w.window_start, w.window_end
-          from challenges c join users u on u.id = p.user_id,
-               participant_window(c.starts_at, c.ends_at, c.duration_days, u.timezone, u.day_start_hour, p.joined_at) w
-          where c.id = p.challenge_id)
-        where p.challenge_id = ${id}`),
-      challengesFor(db, auth.userId).where(eq(challenges.id, id)),
-    ]);
-    if (updated.length === 0) {
-      if (row && row.createdBy === auth.userId && Date.parse(row.startsAt) > Date.now()) {
-        assertWindow(patch.startsAt ?? row.startsAt, patch.endsAt === undefined ? row.endsAt : patch.endsAt);
-      }
-      return explainRefusedEdit(services, auth, id);
+  const [updated, , [row]] = await guardedWrite(services, auth, [
+    db
+      .update(challenges)
+      .set(changes)
+      .where(
+        and(
+          editable(id, auth.userId),
+          // The window must still run forward once the patch is applied.
+          sql`coalesce(${changes.endsAt === undefined ? challenges.endsAt : (changes.endsAt as Date | null)}::timestamptz, 'infinity')
+              > coalesce(${(changes.startsAt as Date | undefined) ?? null}::timestamptz, ${challenges.startsAt})`,
+        ),
+      )
+      .returning({ id: challenges.id }),
+    // Those who joined before the start follow the challenge's new window.
+    db.execute(sql`
+      update challenge_participants p set (window_start, window_end) = (
+        select w.window_start, w.window_end
+        from challenges c join users u on u.id = p.user_id,
+             participant_window(c.starts_at, c.ends_at, c.duration_days, u.timezone, u.day_start_hour, p.joined_at) w
+        where c.id = p.challenge_id)
+      where p.challenge_id = ${id}`),
+    challengesFor(db, auth.userId).where(eq(challenges.id, id)),
+  ]);
+  if (updated.length === 0) {
+    if (row && row.createdBy === auth.userId && Date.parse(row.startsAt) > Date.now()) {
+      assertWindow(patch.startsAt ?? row.startsAt, patch.endsAt === undefined ? row.endsAt : patch.endsAt);
     }
-    return toChallenge(row as ChallengeRow);
-  });
+    return explainRefusedEdit(services, auth, id);
+  }
+  return toChallenge(row as ChallengeRow);
 }
 
 export async function deleteChallenge(services: Services, auth: AuthContext, id: string) {
   const { db } = services;
-  assertId(id);
-  await asUserWrite(services, auth, async () => {
-    const [deleted] = await guardedWrite(services, auth, [
-      db.delete(challenges).where(editable(id, auth.userId)).returning({ id: challenges.id }),
-    ]);
-    if (deleted.length === 0) await explainRefusedEdit(services, auth, id);
-    dropLeaderboard(services, id);
-  });
-}
-
-type JoinRow = { found: boolean; open: boolean; joined: boolean; display_name: string };
-type ProgressRow = { current: number; target: number; completed_at: string | null; joined_at: string };
-
-const toProgress = (row: Pick<ProgressRow, "current" | "target" | "completed_at">): Progress => ({
-  current: row.current,
-  target: row.target,
-  completed: row.completed_at !== null,
-  completedAt: row.completed_at,
-});
-
-/**
- * Joins in one atomic round trip: the participant's window in their local days (with durationDays,
- * from the day they join), their progress so far (in a fixed window, earlier logs count), and any
- * completion or badge that brings. Ten parallel joins make one participant: the primary key decides.
- */
-export async function joinChallenge(services: Services, auth: AuthContext, id: string): Promise<Progress> {
-  const { db } = services;
-  assertId(id);
-  return asUserWrite(services, auth, async () => {
-    const [joinResult, applied, progressResult] = await guardedWrite(services, auth, [
-      db.execute<JoinRow>(sql`
-        with c as (
-          select id, starts_at, ends_at, duration_days from challenges where id = ${id}
-        ), me as (
-          select timezone, day_start_hour, display_name from users where id = ${auth.userId}
-        ), open as (
-          select c.*, me.* from c, me where c.ends_at is null or c.ends_at > now()
-        ), inserted as (
-          insert into challenge_participants (challenge_id, user_id, window_start, window_end)
-          select open.id, ${auth.userId}, w.window_start, w.window_end
-          from open cross join lateral participant_window(
-            open.starts_at, open.ends_at, open.duration_days, open.timezone, open.day_start_hour, now()) w
-          on conflict do nothing
-          returning challenge_id
-        )
-        select exists (select 1 from c) as found, exists (select 1 from open) as open,
-               exists (select 1 from inserted) as joined, (select display_name from me) as display_name`),
-      db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${auth.userId}, ${uuidv7()}) as event`),
-      db.execute<ProgressRow>(sql`
-        select p.current, (c.rule->>'target')::int as target, iso_utc(p.completed_at) as completed_at,
-               iso_utc(p.joined_at) as joined_at
-        from challenge_participants p join challenges c on c.id = p.challenge_id
-        where p.challenge_id = ${id} and p.user_id = ${auth.userId}`),
-    ]);
-    const outcome = joinResult.rows[0];
-    if (!outcome?.found) throw notFound();
-    if (!outcome.open) throw new ApiError("CONFLICT", { detail: "This challenge has ended." });
-    if (!outcome.joined)
-      throw new ApiError("CONFLICT", { detail: "You have already joined this challenge." });
-    const progress = progressResult.rows[0]!;
-    const events = applied.rows.map((row) => row.event);
-    publishProgress(
-      services,
-      auth.userId,
-      events.filter((event) => !(event.type === "challenge_progress" && event.challengeId === id)),
-    );
-    updateLeaderboards(services, [
-      {
-        challengeId: id,
-        userId: auth.userId,
-        displayName: outcome.display_name,
-        current: progress.current,
-        completedAt: progress.completed_at,
-        joinedAt: progress.joined_at,
-      },
-    ]);
-    return toProgress(progress);
-  });
-}
-
-export async function leaveChallenge(services: Services, auth: AuthContext, id: string) {
-  const { db } = services;
-  assertId(id);
-  await asUserWrite(services, auth, async () => {
-    const [left] = await guardedWrite(services, auth, [
-      db
-        .delete(challengeParticipants)
-        .where(and(eq(challengeParticipants.challengeId, id), eq(challengeParticipants.userId, auth.userId)))
-        .returning({ id: challengeParticipants.challengeId }),
-    ]);
-    if (left.length === 0) throw new ApiError("NOT_FOUND", { detail: "You have not joined this challenge." });
-    removeFromLeaderboards(services, auth.userId, [id]);
-  });
-}
-
-/**
- * The caller's progress, evaluated now (a calorie cap counts a day once it has finished); once the
- * challenge is closed, the final value it was ranked with.
- */
-export async function getProgress(services: Services, auth: AuthContext, id: string): Promise<Progress> {
-  const { db } = services;
-  assertId(id);
-  const [result] = await guarded(db, auth.sessionId, [
-    db.execute<ProgressRow>(sql`
-      select case when c.closed_at is not null then p.current  -- closed: final, as ranked
-                  else greatest(p.current, challenge_progress(c.rule, p.user_id, p.window_start, p.window_end,
-                                local_day(now(), u.timezone, u.day_start_hour))) end as current,
-             (c.rule->>'target')::int as target, iso_utc(p.completed_at) as completed_at,
-             iso_utc(p.joined_at) as joined_at
-      from challenge_participants p
-      join challenges c on c.id = p.challenge_id
-      join users u on u.id = p.user_id
-      where p.challenge_id = ${id} and p.user_id = ${auth.userId}`),
+  assertUuid(id, notFound);
+  const [deleted] = await guardedWrite(services, auth, [
+    db.delete(challenges).where(editable(id, auth.userId)).returning({ id: challenges.id }),
   ]);
-  const row = result.rows[0];
-  if (!row)
-    throw new ApiError("NOT_FOUND", { detail: "You have not joined this challenge (or it does not exist)." });
-  return toProgress(row);
-}
-
-/**
- * Warm: one Redis round trip (the board, the caller's rank and the session's revocation mark).
- * Cold, ended or Redis down: one database round trip for the challenge, its top and the caller's
- * rank (index range scans, ranking.ts), whatever the number of players.
- */
-export async function getLeaderboard(services: Services, auth: AuthContext, id: string, limit: number) {
-  const { db } = services;
-  assertId(id);
-  return readLeaderboard(services, auth, id, limit, async () => {
-    const [[challenge], top, mine] = await guarded(db, auth.sessionId, [
-      db
-        // Ended: the Cron is about to freeze it; a board rebuilt now would outlive the closing.
-        .select({ closed: sql<boolean>`${challenges.closedAt} is not null or ${challenges.endsAt} <= now()` })
-        .from(challenges)
-        .where(eq(challenges.id, id)),
-      topQuery(db, id, limit),
-      myRankQuery(db, id, auth.userId),
-    ]);
-    if (!challenge) throw notFound();
-    return { closed: challenge.closed, top: top.rows, mine: mine.rows[0] };
-  });
+  if (deleted.length === 0) await explainRefusedEdit(services, auth, id);
+  dropLeaderboard(services, id);
 }

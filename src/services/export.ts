@@ -2,10 +2,11 @@ import { eq, type SQL, sql } from "drizzle-orm";
 import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
+import type { User } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
 import { foodJson } from "./foods";
 import { presentLog } from "./photos";
-import { toUser, type User } from "./users";
+import { toUser } from "./users";
 
 /**
  * The account export (the right of access): everything stored about the user as ONE JSON document

@@ -1,9 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
+import type * as z from "zod";
 import { guarded } from "../db/session-guard";
 import { decodeScoreCursor, encodeCursor } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import { assertUuid, uuidv7 } from "../lib/ids";
 import { foldSearchText } from "../lib/search-text";
+import type { FoodSchema } from "../routes/foods/foods.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   claimFor,
@@ -16,21 +18,11 @@ import {
   replayWinner,
   settleClaim,
 } from "./idempotency";
-import { asUserWrite, guardedWrite } from "./writes";
-
-export type Per100g = { calories: number; proteinG: number; carbsG: number; fatG: number };
+import { guardedWrite } from "./writes";
 
 /** A food as the API answers it (built by `foodJson`). */
-export type Food = {
-  id: string;
-  name: string;
-  brand: string | null;
-  barcode: string | null;
-  source: "custom" | "openfoodfacts";
-  servingG: number | null;
-  per100g: Per100g;
-  owned: boolean;
-};
+export type Food = z.infer<typeof FoodSchema>;
+export type Per100g = Food["per100g"];
 
 export type FoodInput = {
   name: string;
@@ -64,10 +56,6 @@ const sharedProduct = () =>
   new ApiError("FORBIDDEN", {
     detail: "Foods from Open Food Facts are shared by everyone and cannot be changed or deleted.",
   });
-
-function assertId(id: string) {
-  if (!UUID_PATTERN.test(id)) throw notFound();
-}
 
 // ---- search -------------------------------------------------------------------------------------
 
@@ -144,7 +132,7 @@ export async function searchFoods(
 
 export async function getFood(services: Services, auth: AuthContext, id: string): Promise<Food> {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const [result] = await guarded(db, auth.sessionId, [
     db.execute<{ food: Food }>(
       sql`select ${foodJson(auth.userId)} as food from foods f where f.id = ${id} and ${visibleTo(auth.userId)}`,
@@ -166,31 +154,29 @@ export async function createFood(
   const claim = await claimFor(auth.userId, idempotencyKey, input, "POST /v1/foods ");
   const id = uuidv7();
   const { per100g } = input;
-  return asUserWrite(services, auth, async () => {
-    try {
-      const [, created] = await guardedWrite(services, auth, [
-        dropExpiredKey(db, claim),
-        claimOrReplay<Food>(
-          db,
-          claim,
-          sql`
-            insert into foods as f (id, owner_id, source, name, brand, barcode, serving_g, calories_per_100g,
-                                    protein_g_per_100g, carbs_g_per_100g, fat_g_per_100g, search_text)
-            select ${id}, u.id, 'custom', ${input.name}, ${input.brand}, ${input.barcode}, ${input.servingG},
-                   ${per100g.calories}, ${per100g.proteinG}, ${per100g.carbsG}, ${per100g.fatG},
-                   ${searchTextOf(input.name, input.brand)}
-            from users u where u.id = ${auth.userId} and ${notReplayed}
-            returning ${foodJson(auth.userId)} as result`,
-          sql`result::jsonb`,
-        ),
-      ]);
-      const food = settleClaim(created.rows[0], claim);
-      return isReplay(food) ? food : { ...food, replayed: false as const };
-    } catch (err) {
-      if (lostKeyRace(err, claim)) return replayWinner(db, claim);
-      throw err;
-    }
-  });
+  try {
+    const [, created] = await guardedWrite(services, auth, [
+      dropExpiredKey(db, claim),
+      claimOrReplay<Food>(
+        db,
+        claim,
+        sql`
+          insert into foods as f (id, owner_id, source, name, brand, barcode, serving_g, calories_per_100g,
+                                  protein_g_per_100g, carbs_g_per_100g, fat_g_per_100g, search_text)
+          select ${id}, u.id, 'custom', ${input.name}, ${input.brand}, ${input.barcode}, ${input.servingG},
+                 ${per100g.calories}, ${per100g.proteinG}, ${per100g.carbsG}, ${per100g.fatG},
+                 ${searchTextOf(input.name, input.brand)}
+          from users u where u.id = ${auth.userId} and ${notReplayed}
+          returning ${foodJson(auth.userId)} as result`,
+        sql`result::jsonb`,
+      ),
+    ]);
+    const food = settleClaim(created.rows[0], claim);
+    return isReplay(food) ? food : { ...food, replayed: false as const };
+  } catch (err) {
+    if (lostKeyRace(err, claim)) return replayWinner(db, claim);
+    throw err;
+  }
 }
 
 /** Whether `id` is a shared product: what turns a refused edit into 403 instead of 404. */
@@ -227,31 +213,27 @@ function patchAssignments(patch: FoodPatch): SQL[] {
 /** Changes the caller's own custom food; past logs keep their snapshot. */
 export async function patchFood(services: Services, auth: AuthContext, id: string, patch: FoodPatch) {
   const { db } = services;
-  assertId(id);
-  return asUserWrite(services, auth, async () => {
-    const [updated, shared] = await guardedWrite(services, auth, [
-      db.execute<{ food: Food }>(sql`
-        update foods as f set ${sql.join(patchAssignments(patch), sql`, `)}
-        where f.id = ${id} and f.owner_id = ${auth.userId}
-        returning ${foodJson(auth.userId)} as food`),
-      sharedProductRow(services, id),
-    ]);
-    const row = updated.rows[0];
-    if (row) return row.food;
-    throw shared.rows.length > 0 ? sharedProduct() : notFound();
-  });
+  assertUuid(id, notFound);
+  const [updated, shared] = await guardedWrite(services, auth, [
+    db.execute<{ food: Food }>(sql`
+      update foods as f set ${sql.join(patchAssignments(patch), sql`, `)}
+      where f.id = ${id} and f.owner_id = ${auth.userId}
+      returning ${foodJson(auth.userId)} as food`),
+    sharedProductRow(services, id),
+  ]);
+  const row = updated.rows[0];
+  if (row) return row.food;
+  throw shared.rows.length > 0 ? sharedProduct() : notFound();
 }
 
 /** Deletes the caller's own custom food; past logs keep their snapshot. */
 export async function deleteFood(services: Services, auth: AuthContext, id: string): Promise<void> {
   const { db } = services;
-  assertId(id);
-  await asUserWrite(services, auth, async () => {
-    const [deleted, shared] = await guardedWrite(services, auth, [
-      db.execute(sql`delete from foods where id = ${id} and owner_id = ${auth.userId} returning id`),
-      sharedProductRow(services, id),
-    ]);
-    if (deleted.rows.length > 0) return;
-    throw shared.rows.length > 0 ? sharedProduct() : notFound();
-  });
+  assertUuid(id, notFound);
+  const [deleted, shared] = await guardedWrite(services, auth, [
+    db.execute(sql`delete from foods where id = ${id} and owner_id = ${auth.userId} returning id`),
+    sharedProductRow(services, id),
+  ]);
+  if (deleted.rows.length > 0) return;
+  throw shared.rows.length > 0 ? sharedProduct() : notFound();
 }

@@ -5,7 +5,7 @@ import type { Cache, CacheStatus } from "./cache";
 export type Readiness = { db: "ok" | "unavailable"; cache: CacheStatus };
 
 /** Readiness must answer within 3 s even when a dependency hangs. */
-export const READINESS_TIMEOUT_MS = 2000;
+const READINESS_TIMEOUT_MS = 2000;
 
 const within = <T>(promise: Promise<T>, ms: number, fallback: T) =>
   Promise.race([promise, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms))]);

@@ -1,7 +1,7 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { constraintOf, sqlState } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
-import { constraintOf, sqlState } from "../db/session-guard";
 import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 
@@ -78,7 +78,7 @@ export const claimOrReplay = <T>(db: Database, claim: IdempotencyClaim, insert: 
     select 'existing', null, request_hash, response_body from existing`);
 
 /** Same body: the stored answer again. Another body under the same key: 409. */
-export function replayOrConflict(storedHash: string | null, body: unknown, claim: IdempotencyClaim): Replay {
+function replayOrConflict(storedHash: string | null, body: unknown, claim: IdempotencyClaim): Replay {
   if (storedHash !== claim.requestHash) {
     throw new ApiError("CONFLICT", {
       detail: "This Idempotency-Key was already used with a different request body.",

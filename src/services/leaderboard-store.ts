@@ -7,7 +7,7 @@ export type StoredEntry = { current: number; completedAt: string | null; joinedA
 const EPOCH_MS = Date.parse("2025-01-01T00:00:00Z");
 export const SET_TTL_SECONDS = 600;
 export const key = (challengeId: string) => `lb:${challengeId}`;
-export const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
+const entriesKey = (challengeId: string) => `lb:${challengeId}:entries`;
 export const namesKey = (challengeId: string) => `lb:${challengeId}:names`;
 export const boardKeys = (challengeId: string) => [
   key(challengeId),

@@ -1,4 +1,6 @@
+import type * as z from "zod";
 import { sessionEnded } from "../lib/errors";
+import type { LeaderboardSchema, WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
 import { rebuildBoard } from "./leaderboard-rebuild";
 import {
@@ -12,7 +14,6 @@ import {
   type StoredEntry,
   staleBoards,
 } from "./leaderboard-store";
-import type { WriteEvent } from "./logs";
 import type { RankedRow } from "./ranking";
 import { isRevocationPending, revokedSessionKey } from "./revocation";
 
@@ -27,12 +28,7 @@ import { isRevocationPending, revokedSessionKey } from "./revocation";
  * database breaks remaining ties by user id, as Redis does for equal scores. Redis keeps completion
  * times to the millisecond, so two completions within one millisecond tie-break by user id.
  */
-export type LeaderboardEntry = {
-  rank: number;
-  user: { id: string; displayName: string };
-  current: number;
-  completedAt: string | null;
-};
+export type LeaderboardEntry = z.infer<typeof LeaderboardSchema>["items"][number];
 
 // Built from table constructors and HMGET only: the in-memory Redis of the local stack (fengari Lua)
 // cannot assign into a table, and has table.unpack where Redis's Lua 5.1 has unpack.

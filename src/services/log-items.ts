@@ -1,29 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
-import { neonDbError } from "../db/client";
+import { neonDbError } from "../db/errors";
 import { ApiError } from "../lib/errors";
+import type { LogItemInput } from "../routes/logs/logs.schemas";
 
 /**
  * Logs built from foods. The foods are resolved and summed by the database's
  * log_items_snapshot() (drizzle/0014_log_items.sql) inside the write's own statement, so the write
  * stays one round trip; its rounding rules are documented there.
  */
-
-/** An item as a client sends it. */
-export type LogItemInput = { foodId: string; grams: number };
-
-/** An item as a log keeps it: a snapshot of the food at write time. */
-export type LogItem = {
-  foodId: string;
-  name: string;
-  grams: number;
-  calories: number;
-  proteinG: number;
-  carbsG: number;
-  fatG: number;
-};
-
-/** SQLSTATE raised by log_items_snapshot(); its DETAIL is the field path (`items.2.foodId`, `items`). */
-export const LOG_ITEMS_SQLSTATE = "SK400";
 
 /** The snapshot and totals of `items` for `userId` (a row: items, calories, protein_g, carbs_g, fat_g). */
 export const itemsSnapshot = (userId: SQL | string, items: LogItemInput[]) =>
@@ -48,8 +32,5 @@ export function invalidLogItems(err: unknown) {
   const message = path.endsWith(".foodId")
     ? "no food with this id (unknown, or another user's custom food)"
     : (driverError?.message ?? "invalid items");
-  return new ApiError("INVALID_INPUT", {
-    detail: "The request has 1 invalid field.",
-    errors: [{ path, message }],
-  });
+  return ApiError.invalid([{ path, message }]);
 }

@@ -1,9 +1,11 @@
 import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { type MealType, mealLogs } from "../db/schema";
 import { guarded } from "../db/session-guard";
-import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { decodeCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import { assertUuid, uuidv7 } from "../lib/ids";
+import type { WriteEvent } from "../routes/challenges/challenges.schemas";
+import type { Log, LogItemInput } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
 import {
   claimFor,
@@ -17,25 +19,10 @@ import {
   settleClaim,
 } from "./idempotency";
 import { publishProgress } from "./leaderboard";
-import { fromSnapshot, itemsSnapshot, type LogItem, type LogItemInput, noItems } from "./log-items";
+import { fromSnapshot, itemsSnapshot, noItems } from "./log-items";
 import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
-import { asUserWrite, guardedWrite } from "./writes";
+import { guardedWrite } from "./writes";
 
-/** What a log write caused, as the gamification engine (apply_log_write) reports it. */
-export type WriteEvent =
-  | {
-      type: "challenge_progress";
-      challengeId: string;
-      current: number;
-      target: number;
-      joinedAt: string;
-      completedAt: string | null;
-    }
-  | { type: "challenge_completed"; challengeId: string; completedAt: string }
-  | {
-      type: "badge_awarded";
-      badge: { code: string; name: string; description: string; icon: string; earnedAt: string };
-    };
 export type LogWriteResult = { log: Log; events: WriteEvent[] };
 
 export type LogFields = {
@@ -53,17 +40,8 @@ export type LogFields = {
   items: LogItemInput[] | null;
 };
 
-/** A log as the API answers it (built by the database's meal_log_json()). */
-export type Log = Omit<LogFields, "items"> & {
-  id: string;
-  localDate: string;
-  items: LogItem[];
-  createdAt: string;
-  updatedAt: string;
-};
-
 /**
- * The JSON of a log row, built by the database (drizzle/0003_meal_log_json.sql, 0010): the API's
+ * The JSON of a log row, built by the database (src/db/functions/meal_log_json.sql): the API's
  * shape but for a stored photo's key, which presentLog() turns into a signed URL.
  */
 export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;
@@ -74,12 +52,7 @@ const localDayOf = (userId: string, eatenAt: string) =>
 
 const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
 
-/** Ids are opaque to clients: one that cannot exist is simply not found. */
-function assertId(id: string) {
-  if (!UUID_PATTERN.test(id)) throw notFound();
-}
-
-/** The gamification engine's pass after a write (drizzle/0005_gamification_engine.sql). */
+/** The gamification engine's pass after a write (src/db/functions/apply_log_write.sql). */
 const applyWrite = (db: Services["db"], userId: string, writeId: string) =>
   db.execute<{ event: WriteEvent }>(sql`select apply_log_write(${userId}, ${writeId}) as event`);
 
@@ -107,49 +80,47 @@ export async function createLog(
   const { calories, proteinG, carbsG, fatG, items } = fields.items
     ? fromSnapshot
     : { ...fields, items: noItems };
-  return asUserWrite(services, auth, async () => {
-    try {
-      const [, created, applied] = await guardedWrite(services, auth, [
-        dropExpiredKey(db, claim),
-        claimOrReplay<StoredLog>(
-          db,
-          claim,
-          sql`
-            insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
-                                   calories, protein_g, carbs_g, fat_g, items, tags)
-            select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
-                   local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
-                   ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${calories},
-                   ${proteinG}, ${carbsG}, ${fatG}, ${items},
-                   array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
-            from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
-            returning meal_log_json(meal_logs) as result`,
-          sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
-        ),
-        // Runs only when this request inserted the log (not on a replay).
-        db.execute<{ event: WriteEvent }>(sql`
-          select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
-          where l.id = ${id} and l.user_id = ${auth.userId}`),
-        db.execute(sql`
-          update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
-            coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
-          where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
-            and response_body -> 'log' ->> 'id' = ${id}::text`),
-      ]);
-      const events = eventsOf(applied);
-      publishProgress(services, auth.userId, events);
-      const log = settleClaim(created.rows[0], claim);
-      return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
-    } catch (err) {
-      if (lostKeyRace(err, claim)) return replayWinner(db, claim);
-      throw err;
-    }
-  });
+  try {
+    const [, created, applied] = await guardedWrite(services, auth, [
+      dropExpiredKey(db, claim),
+      claimOrReplay<StoredLog>(
+        db,
+        claim,
+        sql`
+          insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
+                                 calories, protein_g, carbs_g, fat_g, items, tags)
+          select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
+                 local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
+                 ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${calories},
+                 ${proteinG}, ${carbsG}, ${fatG}, ${items},
+                 array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
+          from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
+          returning meal_log_json(meal_logs) as result`,
+        sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
+      ),
+      // Runs only when this request inserted the log (not on a replay).
+      db.execute<{ event: WriteEvent }>(sql`
+        select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
+        where l.id = ${id} and l.user_id = ${auth.userId}`),
+      db.execute(sql`
+        update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
+          coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
+        where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
+          and response_body -> 'log' ->> 'id' = ${id}::text`),
+    ]);
+    const events = eventsOf(applied);
+    publishProgress(services, auth.userId, events);
+    const log = settleClaim(created.rows[0], claim);
+    return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
+  } catch (err) {
+    if (lostKeyRace(err, claim)) return replayWinner(db, claim);
+    throw err;
+  }
 }
 
 export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const [[row]] = await guarded(db, auth.sessionId, [
     db
       .select({ log: logJson })
@@ -171,7 +142,7 @@ const NUMBERS = ["calories", "proteinG", "carbsG", "fatG"] as const;
  */
 export async function patchLog(services: Services, auth: AuthContext, id: string, patch: LogPatch) {
   const { db } = services;
-  assertId(id);
+  assertUuid(id, notFound);
   const { eatenAt, tags, items, ...plain } = patch;
   const changes: Record<string, unknown> = { ...plain, updatedAt: sql`now()` };
   const fromItems = items !== undefined && items.length > 0;
@@ -184,28 +155,26 @@ export async function patchLog(services: Services, auth: AuthContext, id: string
   if (tags !== undefined) changes.tags = tags;
   // A linked photo (photoUrl) replaces a stored one, whose object then goes.
   if (patch.photoUrl !== undefined) changes.photoKey = null;
-  return asUserWrite(services, auth, async () => {
-    const [[previous], [row], applied] = await guardedWrite(services, auth, [
-      db
-        .select({ photoKey: mealLogs.photoKey })
-        .from(mealLogs)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .for("update"),
-      db
-        .update(mealLogs)
-        .set(changes)
-        // The items' snapshot `s` (resolved in this statement); without items, one empty row.
-        .from(fromItems ? sql`${itemsSnapshot(auth.userId, items)} s` : sql`(select) s`)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ log: logJson }),
-      applyWrite(db, auth.userId, uuidv7()),
-    ]);
-    if (!row) throw notFound();
-    if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
-    const events = eventsOf(applied);
-    publishProgress(services, auth.userId, events);
-    return { log: await presentLog(services, row.log), events };
-  });
+  const [[previous], [row], applied] = await guardedWrite(services, auth, [
+    db
+      .select({ photoKey: mealLogs.photoKey })
+      .from(mealLogs)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .for("update"),
+    db
+      .update(mealLogs)
+      .set(changes)
+      // The items' snapshot `s` (resolved in this statement); without items, one empty row.
+      .from(fromItems ? sql`${itemsSnapshot(auth.userId, items)} s` : sql`(select) s`)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .returning({ log: logJson }),
+    applyWrite(db, auth.userId, uuidv7()),
+  ]);
+  if (!row) throw notFound();
+  if (patch.photoUrl !== undefined) deletePhotosLater(services, [previous?.photoKey]);
+  const events = eventsOf(applied);
+  publishProgress(services, auth.userId, events);
+  return { log: await presentLog(services, row.log), events };
 }
 
 export async function deleteLog(
@@ -214,24 +183,22 @@ export async function deleteLog(
   id: string,
 ): Promise<{ events: WriteEvent[] }> {
   const { db } = services;
-  assertId(id);
-  return asUserWrite(services, auth, async () => {
-    const [deleted, applied] = await guardedWrite(services, auth, [
-      db
-        .delete(mealLogs)
-        .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
-        .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
-      applyWrite(db, auth.userId, uuidv7()),
-    ]);
-    if (deleted.length === 0) throw notFound();
-    deletePhotosLater(
-      services,
-      deleted.map((row) => row.photoKey),
-    );
-    const events = eventsOf(applied);
-    publishProgress(services, auth.userId, events);
-    return { events };
-  });
+  assertUuid(id, notFound);
+  const [deleted, applied] = await guardedWrite(services, auth, [
+    db
+      .delete(mealLogs)
+      .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId)))
+      .returning({ id: mealLogs.id, photoKey: mealLogs.photoKey }),
+    applyWrite(db, auth.userId, uuidv7()),
+  ]);
+  if (deleted.length === 0) throw notFound();
+  deletePhotosLater(
+    services,
+    deleted.map((row) => row.photoKey),
+  );
+  const events = eventsOf(applied);
+  publishProgress(services, auth.userId, events);
+  return { events };
 }
 
 export type LogFilters = {
@@ -267,10 +234,10 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
       .orderBy(sql`${mealLogs.eatenAt} desc nulls last`, sql`${mealLogs.id} desc nulls last`)
       .limit(filters.limit + 1),
   ]);
-  const page = rows.slice(0, filters.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > filters.limit && last ? encodeCursor({ at: last.log.eatenAt, id: last.log.id }) : null;
+  const { page, nextCursor } = keysetPage(rows, filters.limit, ({ log }) => ({
+    at: log.eatenAt,
+    id: log.id,
+  }));
   return {
     items: await presentLogs(
       services,

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { neonDbError } from "../db/client";
+import { LOGIN_LIMIT_SQLSTATE, neonDbError } from "../db/errors";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import {
@@ -35,9 +35,6 @@ export const currentSalt = (services: Services, key: string) =>
  */
 export const storedHashIs = (expected: string) =>
   sql`sha256(convert_to(password_hash, 'UTF8')) = sha256(convert_to(${expected}, 'UTF8'))`;
-
-/** SQLSTATE raised by consume_login_attempt() (drizzle/0009_login_failures.sql). */
-const LOGIN_LIMIT_SQLSTATE = "SK423";
 
 /**
  * Counts one password attempt against the email `key` (a SQL expression) in the batch's own round

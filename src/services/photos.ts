@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN, uuidv7 } from "../lib/ids";
+import { assertUuid, uuidv7 } from "../lib/ids";
 import { IMAGE_EXTENSIONS, sanitizeImage, UnsupportedImage } from "../lib/images";
 import type { ObjectStore, StoredObject } from "../lib/object-store";
 import { checkPhotoSignature, signPhotoUrl } from "../lib/signed-url";
+import type { Log } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
-import type { Log } from "./logs";
 import { guardedWrite } from "./writes";
 
 /**
@@ -33,11 +33,6 @@ const userPrefix = (userId: string) => `${userId}_`;
 export type StoredLog = Log & { photoKey?: string | null };
 
 const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
-
-/** Ids are opaque to clients: one that cannot exist is simply not found. */
-function assertLogId(id: string) {
-  if (!UUID_PATTERN.test(id)) throw notFound();
-}
 const noPhoto = () => new ApiError("NOT_FOUND", { detail: "This meal log has no stored photo." });
 
 function bucketOf(services: Services): ObjectStore {
@@ -51,7 +46,7 @@ function bucketOf(services: Services): ObjectStore {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The signed URL of a stored photo, valid for at least an hour. */
-export function photoUrlFor(services: Services, key: string): Promise<string> {
+function photoUrlFor(services: Services, key: string): Promise<string> {
   return signPhotoUrl({
     origin: services.photos.origin,
     secret: services.config.jwt.secret,
@@ -94,7 +89,7 @@ export function deletePhotosLater(services: Services, keys: (string | null | und
  * The type comes from the bytes; EXIF, XMP and text metadata are removed first.
  */
 export async function putPhoto(services: Services, auth: AuthContext, logId: string, bytes: Uint8Array) {
-  assertLogId(logId);
+  assertUuid(logId, notFound);
   let image: ReturnType<typeof sanitizeImage>;
   try {
     image = sanitizeImage(bytes);
@@ -136,7 +131,7 @@ export async function putPhoto(services: Services, auth: AuthContext, logId: str
 
 /** Removes the log's photo (stored or linked); answers nothing. The object goes after the commit. */
 export async function deletePhoto(services: Services, auth: AuthContext, logId: string) {
-  assertLogId(logId);
+  assertUuid(logId, notFound);
   const [updated] = await guardedWrite(services, auth, [
     services.db.execute<{ old_key: string | null }>(sql`
       with old as (
@@ -153,7 +148,7 @@ export async function deletePhoto(services: Services, auth: AuthContext, logId: 
 
 /** The owner's fresh signed URL of the log's stored photo. */
 export async function photoRedirect(services: Services, auth: AuthContext, logId: string) {
-  assertLogId(logId);
+  assertUuid(logId, notFound);
   const [rows] = await guarded(services.db, auth.sessionId, [
     services.db.execute<{ photo_key: string | null }>(
       sql`select photo_key from meal_logs where id = ${logId} and user_id = ${auth.userId}`,

@@ -1,21 +1,14 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import { badges, userBadges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
-import { badges, userBadges, users } from "../db/schema";
+import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
-import { UUID_PATTERN } from "../lib/ids";
+import { assertUuid } from "../lib/ids";
+import type { BadgeFields, EarnedBadge } from "../routes/badges/badges.schemas";
+import type { PublicProfile, Stats } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
 import { readThrough } from "./user-cache";
-
-export type Stats = {
-  currentStreak: number;
-  longestStreak: number;
-  totalLogs: number;
-  daysLogged: number;
-  badgesEarned: number;
-};
-
-export type EarnedBadge = { code: string; name: string; description: string; icon: string; earnedAt: string };
 
 const earnedAt = sql<string>`iso_utc(${userBadges.earnedAt})`;
 
@@ -94,18 +87,11 @@ export function getMyBadges(services: Services, auth: AuthContext): Promise<{ it
   });
 }
 
-export type PublicProfile = {
-  id: string;
-  displayName: string;
-  badges: EarnedBadge[];
-  stats: { currentStreak: number; longestStreak: number };
-};
-
 /** What anyone may see of a user: name, badges, streaks. Never the email or anything private. */
 export async function getPublicProfile(services: Services, userId: string): Promise<PublicProfile> {
   const { db } = services;
-  const notFound = new ApiError("NOT_FOUND", { detail: "No user with this id." });
-  if (!UUID_PATTERN.test(userId)) throw notFound;
+  const notFound = () => new ApiError("NOT_FOUND", { detail: "No user with this id." });
+  assertUuid(userId, notFound);
   const [[user], earned, streaks] = await db.batch([
     db
       .select({ id: users.id, displayName: users.displayName })
@@ -114,7 +100,7 @@ export async function getPublicProfile(services: Services, userId: string): Prom
     earnedBadgesQuery(db, userId),
     streaksQuery(db, userId),
   ]);
-  if (!user) throw notFound;
+  if (!user) throw notFound();
   const row = streaks.rows[0];
   return {
     id: user.id,
@@ -124,7 +110,6 @@ export async function getPublicProfile(services: Services, userId: string): Prom
   };
 }
 
-export type CatalogBadge = { code: string; name: string; description: string; icon: string };
 const CATALOG_KEY = "badges:catalog";
 const CATALOG_TTL_SECONDS = 3600;
 
@@ -135,7 +120,7 @@ const CATALOG_TTL_SECONDS = 3600;
 export async function getBadgeCatalog(services: Services, auth: AuthContext | undefined) {
   const { db, cache, defer } = services;
   const [cachedCatalog, mine] = await Promise.all([
-    cache.getJson<CatalogBadge[]>(CATALOG_KEY),
+    cache.getJson<BadgeFields[]>(CATALOG_KEY),
     auth ? getMyBadges(services, auth) : Promise.resolve({ items: [] as EarnedBadge[] }),
   ]);
   let catalog = cachedCatalog;

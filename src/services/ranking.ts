@@ -19,7 +19,7 @@ const KEY_COLUMNS = (alias: string) => [
 const keyRow = (alias: string) => `(${KEY_COLUMNS(alias).join(", ")})`;
 
 /** The ranking key of participant `p` as a row, to compare with another (an index range). */
-export const RANKING_KEY = sql.raw(keyRow("p"));
+const RANKING_KEY = sql.raw(keyRow("p"));
 
 /**
  * The ranking order of participant `p`, for `order by` (a list: ordering by the row above would

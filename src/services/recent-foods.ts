@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
+import type * as z from "zod";
 import { guarded } from "../db/session-guard";
+import type { RecentFoodSchema } from "../routes/foods/foods.schemas";
 import type { AuthContext, Services } from "../types";
-import type { Food } from "./foods";
 
 /** How many recent foods GET /v1/foods/recent answers. */
 export const RECENT_FOODS_LIMIT = 20;
 
-export type RecentFood = { food: Food; uses: number; lastGrams: number; lastEatenAt: string };
+export type RecentFood = z.infer<typeof RecentFoodSchema>;
 
 /**
  * The caller's most used foods of the last 30 days, for one-tap logging: one round trip to the

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../lib/tokens";
-import type { Cache } from "./cache";
+import { afterRedisRecovery, type Cache } from "./cache";
 
 const key = (sessionId: string) => `revoked:session:${sessionId}`;
 
@@ -38,13 +38,13 @@ async function writeMarks(redis: Redis, sessionIds: readonly string[]) {
 /** True when this isolate ended the session but could not tell Redis yet. */
 export const isRevocationPending = (sessionId: string) => pending.has(sessionId);
 
-/** Writes the marks Redis missed while it was failing (called when it answers again). */
-export async function flushPendingRevocations(redis: Redis): Promise<void> {
+/** Writes the marks Redis missed while it was failing, as soon as it answers again. */
+afterRedisRecovery(async (redis) => {
   if (pending.size === 0) return;
   const ids = [...pending];
   await writeMarks(redis, ids);
   for (const id of ids) pending.delete(id);
-}
+});
 
 /** The key to read alongside a cached value (one pipelined Redis round trip for both). */
 export const revokedSessionKey = key;

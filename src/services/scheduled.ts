@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { isDatabaseUnavailable } from "../db/client";
+import { isDatabaseUnavailable } from "../db/errors";
 import { type Chunk, closeEndedChallenges, type JobServices, refreshCalorieCaps } from "./challenge-jobs";
 
 /**

@@ -1,27 +1,11 @@
 import { sql } from "drizzle-orm";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
+import type { DaySummary, Summary } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
 import { readThrough } from "./user-cache";
 
-export const MAX_SUMMARY_DAYS = 93;
-
-export type DaySummary = {
-  date: string;
-  meals: number;
-  calories: number;
-  proteinG: number;
-  carbsG: number;
-  fatG: number;
-  goalCalories: number | null;
-  metGoal: boolean | null;
-};
-
-export type Summary = {
-  timezone: string;
-  days: DaySummary[];
-  totals: { meals: number; calories: number; proteinG: number; carbsG: number; fatG: number };
-};
+const MAX_SUMMARY_DAYS = 93;
 
 type DayRow = {
   version: string;
@@ -38,7 +22,7 @@ type DayRow = {
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 
 /** Checks a from/to range of calendar days: ordered, at most MAX_SUMMARY_DAYS long. */
-export function assertDayRange(from: string, to: string) {
+function assertDayRange(from: string, to: string) {
   const length = dayNumber(to) - dayNumber(from) + 1;
   if (length < 1 || length > MAX_SUMMARY_DAYS) {
     throw new ApiError("INVALID_INPUT", {

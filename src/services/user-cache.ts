@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { lockUsers } from "../db/locks";
 import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
 import { redisBreaker } from "./cache";
@@ -262,9 +263,7 @@ export function invalidateUserCaches(
   services.defer(
     (async () => {
       const bumped = await db.execute<{ id: string; version: string }>(sql`
-        with locked as (
-          select id from users where id in (select value::uuid from json_array_elements_text(${JSON.stringify(ids)}::json))
-          order by id for update)
+        with locked as (${lockUsers(sql`select value::uuid from json_array_elements_text(${JSON.stringify(ids)}::json)`)})
         update users u set cache_version = u.cache_version + 1 from locked where u.id = locked.id
         returning u.id, u.cache_version::text as version`);
       let raised = true;

@@ -1,33 +1,18 @@
 import { eq, sql } from "drizzle-orm";
-import { challengeParticipants, users } from "../db/schema";
+import { challengeParticipants } from "../db/challenge-tables";
+import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { canonicalTimeZone } from "../lib/time-zone";
+import type { ProfilePatch, User } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
 import { removeFromLeaderboards, renameOnLeaderboards } from "./leaderboard";
 import { countAttempt, refusedAttempt, storedHashIs, withPasswordOf } from "./password-check";
 import { purgeUserPhotos } from "./photos";
 import { markSessionsRevoked } from "./revocation";
-import { asUserWrite, guardedWrite } from "./writes";
+import { guardedWrite } from "./writes";
 
 export type UserRow = typeof users.$inferSelect;
-
-export type Goals = {
-  calories: number | null;
-  proteinG: number | null;
-  carbsG: number | null;
-  fatG: number | null;
-};
-
-export type User = {
-  id: string;
-  email: string;
-  displayName: string;
-  timezone: string;
-  dayStartHour: number;
-  goals: Goals;
-  createdAt: string;
-};
 
 export function toUser(row: UserRow): User {
   return {
@@ -50,10 +35,7 @@ export function toUser(row: UserRow): User {
 export function requireTimeZone(name: string, path = "timezone"): string {
   const canonical = canonicalTimeZone(name);
   if (!canonical) {
-    throw new ApiError("INVALID_INPUT", {
-      detail: "The request has 1 invalid field.",
-      errors: [{ path, message: `Unknown IANA time zone "${name}"` }],
-    });
+    throw ApiError.invalid([{ path, message: `Unknown IANA time zone "${name}"` }]);
   }
   return canonical;
 }
@@ -69,13 +51,6 @@ export async function getMe(services: Services, auth: AuthContext): Promise<User
   return toUser(row);
 }
 
-export type ProfilePatch = {
-  displayName?: string;
-  timezone?: string;
-  dayStartHour?: number;
-  goals?: Partial<Goals>;
-};
-
 /** Changes the profile. Existing logs keep the day they were counted on (their `localDate` is stored). */
 export async function updateMe(services: Services, auth: AuthContext, patch: ProfilePatch): Promise<User> {
   const { db } = services;
@@ -89,25 +64,23 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
   if (goals.carbsG !== undefined) changes.goalCarbsG = goals.carbsG;
   if (goals.fatG !== undefined) changes.goalFatG = goals.fatG;
   // A profile write like any other: it moves cached summaries and stats (goals, zone, day start).
-  return asUserWrite(services, auth, async () => {
-    const [[row], joined] = await guardedWrite(services, auth, [
-      db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
-      db
-        .select({ id: challengeParticipants.challengeId })
-        .from(challengeParticipants)
-        .where(eq(challengeParticipants.userId, auth.userId)),
-    ]);
-    if (!row) throw notFound();
-    if (patch.displayName !== undefined) {
-      renameOnLeaderboards(
-        services,
-        auth.userId,
-        row.displayName,
-        joined.map((participation) => participation.id),
-      );
-    }
-    return toUser(row);
-  });
+  const [[row], joined] = await guardedWrite(services, auth, [
+    db.update(users).set(changes).where(eq(users.id, auth.userId)).returning(),
+    db
+      .select({ id: challengeParticipants.challengeId })
+      .from(challengeParticipants)
+      .where(eq(challengeParticipants.userId, auth.userId)),
+  ]);
+  if (!row) throw notFound();
+  if (patch.displayName !== undefined) {
+    renameOnLeaderboards(
+      services,
+      auth.userId,
+      row.displayName,
+      joined.map((participation) => participation.id),
+    );
+  }
+  return toUser(row);
 }
 
 /**

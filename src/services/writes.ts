@@ -1,11 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { guarded, sqlState } from "../db/session-guard";
+import { sqlState } from "../db/errors";
+import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
 import { bumpEpoch, fenceWrite, noteEpoch, rememberWriter, settleWrite } from "./user-cache";
-
-/** SQLSTATE raised by consume_write_quota() (drizzle/0007_write_quota_function.sql). */
-export const WRITE_QUOTA_SQLSTATE = "SK429";
 
 /**
  * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user
@@ -16,7 +14,8 @@ export const WRITE_QUOTA_SQLSTATE = "SK429";
  * `cache_version`, and the write's fence goes up in Redis in parallel with it. The batch resolves
  * only once the fence is confirmed, or, when Redis did not answer, once the database epoch is bumped
  * (in the batch itself when the breaker already said Redis was down): either way, no read that
- * starts after this returns can be served an entry computed before the write.
+ * starts after this returns can be served an entry computed before the write. It also remembers the
+ * writer, so the user's next cached read asks PostgreSQL in parallel with Redis (it is known to miss).
  */
 export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...BatchItem<"pg">[]]>(
   services: Services,
@@ -24,6 +23,7 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   queries: T,
 ) {
   const { db, config } = services;
+  rememberWriter(auth.userId);
   const fence = fenceWrite(services, auth.userId);
   // The user row first, and exclusively: a user's writes run one after the other (each one's
   // progress recomputation sees the others' logs), and an account deletion waits for them instead
@@ -66,17 +66,4 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
     await bumpEpoch(db);
   }
   return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
-}
-
-/**
- * Runs a user's write. The cache protocol itself lives in guardedWrite; this remembers the writer,
- * so the user's next cached read asks PostgreSQL in parallel with Redis (it is known to miss).
- */
-export async function asUserWrite<T>(
-  _services: Services,
-  auth: AuthContext,
-  run: () => Promise<T>,
-): Promise<T> {
-  rememberWriter(auth.userId);
-  return run();
 }

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/lib/create-app";
+import { createApp } from "../../src/create-app";
 import { ApiError } from "../../src/lib/errors";
 import { json } from "../../src/lib/openapi";
 import { expectConsoleError } from "../helpers/console";

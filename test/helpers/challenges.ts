@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { expect } from "vitest";
 import worker from "../../src/index";
-import type { Challenge, Progress } from "../../src/services/challenges";
+import type { Challenge, Progress } from "../../src/routes/challenges/challenges.schemas";
 import { DAYS, fromNow, onDay } from "./dates";
 import { callJson } from "./http";
 import { type LogWrite, logMeal, type WriteEvent } from "./logs";
@@ -19,7 +19,7 @@ import { type Account, newUser } from "./users";
  */
 
 // The API's own types: a change of shape breaks these suites at compile time too.
-export type { Challenge, Progress, Rule } from "../../src/services/challenges";
+export type { Challenge, Progress, Rule } from "../../src/routes/challenges/challenges.schemas";
 
 /** The four official challenges seeded by drizzle/0005_gamification_engine.sql. */
 export const OFFICIAL = {

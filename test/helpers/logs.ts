@@ -1,13 +1,11 @@
 import { expect } from "vitest";
-import type { Log } from "../../src/services/logs";
-import type { DaySummary, Summary } from "../../src/services/summary";
+import type { DaySummary, Log, Summary } from "../../src/routes/logs/logs.schemas";
 import { callJson, expectProblem } from "./http";
 
 /** Meal logs through the API: bodies, clients, pages, summaries. Every test logs its own meals. */
 
 // The API's own types: a change of shape breaks these suites at compile time too.
-export type { Log } from "../../src/services/logs";
-export type { DaySummary, Summary } from "../../src/services/summary";
+export type { DaySummary, Log, Summary } from "../../src/routes/logs/logs.schemas";
 
 export type WriteEvent = { type: string; [key: string]: any };
 export type LogWrite = { log: Log; events: WriteEvent[] };

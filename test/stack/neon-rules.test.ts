@@ -1,6 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { describe, expect, inject, it } from "vitest";
-import { isDatabaseUnavailable } from "../../src/db/client";
+import { isDatabaseUnavailable } from "../../src/db/errors";
 
 // The production rules of Neon's HTTP proxy that the local endpoint enforces (stack/README.md cites
 // each one in the proxy's source), checked with raw requests and with the production driver.

@@ -6,6 +6,7 @@ import { canonicalTimeZone, DEFAULT_TIME_ZONE } from "../../lib/time-zone";
 import { verifyAccessToken } from "../../lib/tokens";
 import { assertAllowedOrigin, readAccessToken } from "../../middleware/auth";
 import * as auth from "../../services/auth";
+import * as sessions from "../../services/sessions";
 import type { AppEnv } from "../../types";
 import type { changePassword, login, logout, refresh, signup } from "./auth.routes";
 
@@ -47,7 +48,7 @@ export const refreshHandler: RouteHandler<typeof refresh, AppEnv> = async (c) =>
   const token = presentedRefreshToken(c, c.req.valid("json")?.refreshToken);
   if (!token) throw new ApiError("UNAUTHENTICATED", { detail: "No refresh token was sent." });
   try {
-    const result = await auth.refresh(c.var, token, clientMeta(c));
+    const result = await sessions.refresh(c.var, token, clientMeta(c));
     setAuthCookies(c, result);
     return c.json(result, 200);
   } catch (err) {
@@ -62,9 +63,9 @@ export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
   const identity = access && (await verifyAccessToken(access.token, c.var.config.jwt));
   const refreshToken = identity ? undefined : presentedRefreshToken(c, c.req.valid("json")?.refreshToken);
   const sessionId =
-    identity?.sessionId ?? (refreshToken && (await auth.sessionOfRefreshToken(c.var, refreshToken)));
+    identity?.sessionId ?? (refreshToken && (await sessions.sessionOfRefreshToken(c.var, refreshToken)));
   if (!sessionId) throw new ApiError("UNAUTHENTICATED", { detail: "No valid session to sign out of." });
-  await auth.logout(c.var, sessionId, clientMeta(c));
+  await sessions.logout(c.var, sessionId, clientMeta(c));
   clearAuthCookies(c);
   return c.body(null, 204);
 };

@@ -10,33 +10,10 @@ import {
   problems,
   publicRoute,
 } from "../../lib/openapi";
-import { DisplayNameSchema, PasswordSchema, TimeZoneSchema, UserSchema } from "../users/users.schemas";
+import { DisplayNameSchema, PasswordSchema, TimeZoneSchema } from "../users/users.schemas";
+import { AuthResultSchema, EmailSchema, RefreshTokenBodySchema } from "./auth.schemas";
 
 const tags = ["Auth"];
-
-const EmailSchema = z
-  .string()
-  .trim()
-  .pipe(z.email().max(254))
-  .meta({ description: "Trimmed; compared case-insensitively.", example: "kim@example.com" });
-
-export const AuthResultSchema = z
-  .object({
-    user: UserSchema,
-    accessToken: z
-      .string()
-      .meta({ description: "JWT for `Authorization: Bearer` (also set as the `access_token` cookie)." }),
-    refreshToken: z
-      .string()
-      .meta({ description: "Opaque; also set as the `refresh_token` cookie (path /v1/auth)." }),
-    expiresIn: z
-      .number()
-      .int()
-      .meta({ description: "Seconds until the access token expires.", example: 900 }),
-  })
-  .meta({ id: "AuthResult" });
-
-const RefreshTokenBodySchema = z.strictObject({ refreshToken: z.string().max(200).optional() });
 
 export const signup = createRoute({
   method: "post",

@@ -1,16 +1,6 @@
 import * as z from "zod";
 import { createRoute, json, optionallyAuthenticated, problems } from "../../lib/openapi";
-
-export const BadgeSchema = z
-  .object({
-    code: z.string(),
-    name: z.string(),
-    description: z.string(),
-    icon: z.string(),
-    earned: z.boolean(),
-    earnedAt: z.string().nullable(),
-  })
-  .meta({ id: "Badge" });
+import { BadgeSchema } from "./badges.schemas";
 
 export const listBadges = createRoute({
   method: "get",

@@ -1,8 +1,10 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import * as challenges from "../../services/challenges";
+import * as participation from "../../services/participation";
 import type { AppEnv } from "../../types";
 import { idempotencyKeyOf } from "../idempotency-key";
 import type * as routes from "./challenges.routes";
+import type { Challenge } from "./challenges.schemas";
 
 type Handler<R extends Parameters<typeof import("@hono/zod-openapi").createRoute>[0]> = RouteHandler<
   R,
@@ -32,7 +34,7 @@ export const createChallengeHandler: Handler<typeof routes.createChallenge> = as
   );
   if (created.replayed) {
     c.header("Idempotent-Replayed", "true");
-    return c.json(created.body as challenges.Challenge, 201);
+    return c.json(created.body as Challenge, 201);
   }
   return c.json(created, 201);
 };
@@ -54,18 +56,18 @@ export const deleteChallengeHandler: Handler<typeof routes.deleteChallenge> = as
 };
 
 export const joinChallengeHandler: Handler<typeof routes.joinChallenge> = async (c) =>
-  c.json({ progress: await challenges.joinChallenge(c.var, c.var.auth, c.req.valid("param").id) }, 201);
+  c.json({ progress: await participation.joinChallenge(c.var, c.var.auth, c.req.valid("param").id) }, 201);
 
 export const leaveChallengeHandler: Handler<typeof routes.leaveChallenge> = async (c) => {
-  await challenges.leaveChallenge(c.var, c.var.auth, c.req.valid("param").id);
+  await participation.leaveChallenge(c.var, c.var.auth, c.req.valid("param").id);
   return c.body(null, 204);
 };
 
 export const getProgressHandler: Handler<typeof routes.getProgress> = async (c) =>
-  c.json(await challenges.getProgress(c.var, c.var.auth, c.req.valid("param").id), 200);
+  c.json(await participation.getProgress(c.var, c.var.auth, c.req.valid("param").id), 200);
 
 export const getLeaderboardHandler: Handler<typeof routes.getLeaderboard> = async (c) => {
   const { id } = c.req.valid("param");
   const { limit } = c.req.valid("query");
-  return c.json(await challenges.getLeaderboard(c.var, c.var.auth, id, limit), 200);
+  return c.json(await participation.getLeaderboard(c.var, c.var.auth, id, limit), 200);
 };

@@ -1,11 +1,12 @@
 import * as z from "zod";
 import { Instant, Text } from "../../lib/openapi";
-import { CursorSchema, LimitSchema, MealTypeSchema, TagSchema } from "../logs/logs.schemas";
+import { BadgeFieldsSchema, EarnedBadgeFieldsSchema } from "../badges/badges.schemas";
+import { CursorSchema, idParams, LimitSchema, MealTypeSchema, TagSchema } from "../shared.schemas";
 
 const target = (max: number) => z.number().int().min(1).max(max);
 
 /**
- * Challenge rules are data, evaluated by challenge_progress() (drizzle/0005_gamification_engine.sql).
+ * Challenge rules are data, evaluated by challenge_progress() (src/db/functions/challenge_progress.sql).
  * Adding a rule type: one member here and one WHEN there.
  */
 export const RuleSchema = z
@@ -78,9 +79,7 @@ export const ChallengeSchema = z
     official: z.boolean(),
     createdBy: z.string().nullable(),
     participants: z.number().int(),
-    badge: z
-      .object({ code: z.string(), name: z.string(), description: z.string(), icon: z.string() })
-      .nullable(),
+    badge: BadgeFieldsSchema.nullable(),
     joined: z.boolean(),
     progress: ProgressSchema.nullable(),
   })
@@ -109,9 +108,26 @@ export const LeaderboardSchema = z
   })
   .meta({ id: "Leaderboard" });
 
-export const ChallengeIdParamSchema = z.object({
-  id: z
-    .string()
-    .max(100)
-    .meta({ param: { name: "id", in: "path" } }),
-});
+export const ChallengeIdParamSchema = idParams();
+
+/** What a write caused, as the gamification engine (apply_log_write) reports it. */
+export const WriteEventSchema = z
+  .union([
+    z.object({
+      type: z.literal("challenge_progress"),
+      challengeId: z.string(),
+      current: z.number().int(),
+      target: z.number().int(),
+      joinedAt: z.string(),
+      completedAt: z.string().nullable(),
+    }),
+    z.object({ type: z.literal("challenge_completed"), challengeId: z.string(), completedAt: z.string() }),
+    z.object({ type: z.literal("badge_awarded"), badge: EarnedBadgeFieldsSchema }),
+  ])
+  .meta({ id: "WriteEvent", description: "Something a log write caused." });
+
+export type Rule = z.infer<typeof RuleSchema>;
+export type Progress = z.infer<typeof ProgressSchema>;
+export type Challenge = z.infer<typeof ChallengeSchema>;
+export type ChallengeStatus = NonNullable<z.infer<typeof ListChallengesQuerySchema>["status"]>;
+export type WriteEvent = z.infer<typeof WriteEventSchema>;

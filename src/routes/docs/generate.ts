@@ -45,7 +45,6 @@ export const openApiConfig = {
     { name: "Auth", description: "Accounts, sessions and tokens (cookies for browsers, Bearer for others)." },
     { name: "Users", description: "The signed-in user's profile, stats, badges and data; public profiles." },
     { name: "Meal logs", description: "What was eaten when, and daily totals against the goals." },
-    { name: "Foods", description: "What people eat, per 100 g, for logs built without typing numbers." },
     {
       name: "Meal photos",
       description: "A photo per meal: uploaded without its metadata, shown through signed URLs.",
@@ -57,7 +56,8 @@ export const openApiConfig = {
     },
     {
       name: "Foods",
-      description: "Custom foods and Open Food Facts products: search by name, look up by barcode.",
+      description:
+        "What people eat, per 100 g: custom foods and Open Food Facts products, found by name or barcode, for logs built without typing numbers.",
     },
   ],
 };

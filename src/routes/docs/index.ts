@@ -1,4 +1,4 @@
-import type { App } from "../../lib/create-app";
+import type { App } from "../../create-app";
 import { ApiError } from "../../lib/errors";
 
 // The reference page: Scalar's standalone script (our own static asset, public/docs/scalar.js, not

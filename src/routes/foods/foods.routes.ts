@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { authenticated, createRoute, json, jsonBody, noContent, problems } from "../../lib/openapi";
 import { idempotencyKeyParameter } from "../idempotency-key";
-import { IdParamSchema } from "../logs/logs.schemas";
+import { idParams, UUID_EXAMPLE } from "../shared.schemas";
 import {
   BarcodeParamSchema,
   CreateFoodSchema,
@@ -13,6 +13,7 @@ import {
 } from "./foods.schemas";
 
 const tags = ["Foods"];
+const FoodIdParams = idParams(UUID_EXAMPLE);
 
 export const searchFoods = createRoute({
   method: "get",
@@ -54,7 +55,7 @@ export const getFood = createRoute({
   operationId: "getFood",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: FoodIdParams },
   responses: { 200: json(FoodSchema, "The food"), ...problems(400, 401, 404, 503) },
 });
 
@@ -64,7 +65,7 @@ export const patchFood = createRoute({
   operationId: "updateFood",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema, body: jsonBody(PatchFoodSchema) },
+  request: { params: FoodIdParams, body: jsonBody(PatchFoodSchema) },
   responses: { 200: json(FoodSchema, "Changed"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 
@@ -74,7 +75,7 @@ export const deleteFood = createRoute({
   operationId: "deleteFood",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: FoodIdParams },
   responses: { 204: noContent("Deleted"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { FOOD_SOURCES } from "../../db/schema";
 import { barcodeProblem } from "../../lib/barcode";
 import { Text } from "../../lib/openapi";
-import { CursorSchema, LimitSchema } from "../logs/logs.schemas";
+import { CursorSchema, LimitSchema } from "../shared.schemas";
 
 const per100gFields = {
   calories: z.number().min(0).max(1000).meta({ description: "kcal per 100 g" }),

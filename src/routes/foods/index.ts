@@ -1,5 +1,5 @@
-import { createRouter } from "../../lib/create-app";
 import { requireAuth } from "../../middleware/auth";
+import { createRouter } from "../create-router";
 import * as handlers from "./foods.handlers";
 import * as routes from "./foods.routes";
 

@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/create-app";
+import { createRouter } from "../create-router";
 import { liveHandler, readyHandler } from "./health.handlers";
 import { live, ready } from "./health.routes";
 

@@ -1,9 +1,9 @@
 import * as z from "zod";
 import { authenticated, createRoute, json, jsonBody, noContent, problems } from "../../lib/openapi";
 import { idempotencyKeyParameter } from "../idempotency-key";
+import { idParams, UUID_EXAMPLE } from "../shared.schemas";
 import {
   CreateLogSchema,
-  IdParamSchema,
   ListLogsQuerySchema,
   LogSchema,
   LogWriteSchema,
@@ -11,6 +11,8 @@ import {
   SummaryQuerySchema,
   SummarySchema,
 } from "./logs.schemas";
+
+const LogIdParams = idParams(UUID_EXAMPLE);
 
 const tags = ["Meal logs"];
 
@@ -47,7 +49,7 @@ export const getLog = createRoute({
   operationId: "getLog",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: { 200: json(LogSchema, "The log"), ...problems(400, 401, 404, 503) },
 });
 
@@ -57,7 +59,7 @@ export const patchLog = createRoute({
   operationId: "updateLog",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema, body: jsonBody(PatchLogSchema) },
+  request: { params: LogIdParams, body: jsonBody(PatchLogSchema) },
   responses: { 200: json(LogWriteSchema, "Changed"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 
@@ -67,7 +69,7 @@ export const deleteLog = createRoute({
   operationId: "deleteLog",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: { 204: noContent("Deleted"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 

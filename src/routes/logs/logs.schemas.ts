@@ -1,18 +1,9 @@
 import * as z from "zod";
-import { MEAL_TYPES } from "../../db/schema";
-import { Day, Instant, Text } from "../../lib/openapi";
+import { Instant, Text } from "../../lib/openapi";
+import { WriteEventSchema } from "../challenges/challenges.schemas";
+import { CursorSchema, DaySchema, LimitSchema, MealTypeSchema, TagSchema } from "../shared.schemas";
 
 const DAY_MS = 86_400_000;
-
-export const MealTypeSchema = z.enum(MEAL_TYPES);
-
-export const TagSchema = z
-  .string()
-  .max(32)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase slug (a-z, 0-9, single hyphens)")
-  .meta({ example: "vegetable" });
-
-export const DaySchema = Day().meta({ description: "Calendar day, YYYY-MM-DD", example: "2026-11-26" });
 
 const EatenAtSchema = Instant()
   .refine((value) => Date.parse(value) <= Date.now() + DAY_MS, "must not be more than 1 day in the future")
@@ -28,7 +19,7 @@ const grams = z
   .nullable()
   .meta({ description: "Grams, kept to 2 decimals (rounded)" });
 
-const LogItemInputSchema = z
+export const LogItemInputSchema = z
   .strictObject({
     foodId: z.uuid({ error: "must be a food id" }).meta({ example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
     grams: z.number().min(0.1).max(5000).meta({ description: "Grams eaten, kept to 2 decimals (rounded)" }),
@@ -144,43 +135,9 @@ export const LogSchema = z
   })
   .meta({ id: "Log" });
 
-export const EventSchema = z
-  .union([
-    z.object({
-      type: z.literal("challenge_progress"),
-      challengeId: z.string(),
-      current: z.number().int(),
-      target: z.number().int(),
-      joinedAt: z.string(),
-      completedAt: z.string().nullable(),
-    }),
-    z.object({ type: z.literal("challenge_completed"), challengeId: z.string(), completedAt: z.string() }),
-    z.object({
-      type: z.literal("badge_awarded"),
-      badge: z.object({
-        code: z.string(),
-        name: z.string(),
-        description: z.string(),
-        icon: z.string(),
-        earnedAt: z.string(),
-      }),
-    }),
-  ])
-  .meta({ id: "WriteEvent", description: "Something a log write caused." });
-
 export const LogWriteSchema = z
-  .object({ log: LogSchema, events: z.array(EventSchema) })
+  .object({ log: LogSchema, events: z.array(WriteEventSchema) })
   .meta({ id: "LogWrite" });
-
-export const IdParamSchema = z.object({
-  id: z
-    .string()
-    .max(100)
-    .meta({ param: { name: "id", in: "path" }, example: "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b" }),
-});
-
-export const LimitSchema = z.coerce.number().int().min(1).max(100).default(20);
-export const CursorSchema = z.string().max(500).optional();
 
 export const ListLogsQuerySchema = z.object({
   from: DaySchema.optional(),
@@ -220,3 +177,9 @@ export const SummarySchema = z
     }),
   })
   .meta({ id: "Summary" });
+
+export type Log = z.infer<typeof LogSchema>;
+export type Summary = z.infer<typeof SummarySchema>;
+export type DaySummary = Summary["days"][number];
+
+export type LogItemInput = z.infer<typeof LogItemInputSchema>;

@@ -1,5 +1,5 @@
-import { createRouter } from "../../lib/create-app";
 import { requireAuth } from "../../middleware/auth";
+import { createRouter } from "../create-router";
 import { deletePhotoHandler, getPhotoHandler, putPhotoHandler, servePhotoHandler } from "./photos.handlers";
 import { deletePhoto, getPhoto, putPhoto, servePhoto } from "./photos.routes";
 

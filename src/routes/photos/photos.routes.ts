@@ -9,7 +9,11 @@ import {
   problems,
   publicRoute,
 } from "../../lib/openapi";
-import { IdParamSchema, LogSchema } from "../logs/logs.schemas";
+import { LogSchema } from "../logs/logs.schemas";
+import { idParams, UUID_EXAMPLE } from "../shared.schemas";
+import { PhotoKeyParamSchema, SignatureQuerySchema } from "./photos.schemas";
+
+const LogIdParams = idParams(UUID_EXAMPLE);
 
 const tags = ["Meal photos"];
 
@@ -26,7 +30,7 @@ export const putPhoto = createRoute({
   operationId: "putLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema, body: { required: true, content: images } },
+  request: { params: LogIdParams, body: { required: true, content: images } },
   responses: {
     200: json(LogSchema, "The log, with its photo"),
     ...problems(400, 401, 403, 404, 429, 503),
@@ -41,7 +45,7 @@ export const getPhoto = createRoute({
   operationId: "getLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: {
     302: { description: "The signed URL of the photo", headers: headers("Location") },
     ...problems(400, 401, 404, 503),
@@ -54,20 +58,8 @@ export const deletePhoto = createRoute({
   operationId: "deleteLogPhoto",
   tags,
   security: authenticated,
-  request: { params: IdParamSchema },
+  request: { params: LogIdParams },
   responses: { 204: noContent("Removed"), ...problems(400, 401, 404, 413, 415, 429, 503) },
-});
-
-export const PhotoKeyParamSchema = z.object({
-  key: z
-    .string()
-    .max(200)
-    .meta({ description: "The photo's key, as in a signed `photoUrl`.", example: "0193…_0193…_0193….jpg" }),
-});
-
-export const SignatureQuerySchema = z.object({
-  exp: z.string().max(20).optional().meta({ description: "Expiry (Unix seconds), part of the signed URL." }),
-  sig: z.string().max(100).optional().meta({ description: "Signature, part of the signed URL." }),
 });
 
 export const servePhoto = createRoute({

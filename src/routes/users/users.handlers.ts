@@ -6,7 +6,6 @@ import * as profile from "../../services/profile";
 import * as users from "../../services/users";
 import type { AppEnv } from "../../types";
 import type {
-  AccountExportSchema,
   deleteMe,
   exportMe,
   getMe,
@@ -15,6 +14,7 @@ import type {
   getStats,
   patchMe,
 } from "./users.routes";
+import type { AccountExportSchema } from "./users.schemas";
 
 export const getMeHandler: RouteHandler<typeof getMe, AppEnv> = async (c) =>
   c.json(await users.getMe(c.var, c.var.auth), 200);

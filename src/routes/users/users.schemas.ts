@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { EarnedBadgeSchema } from "../badges/badges.schemas";
+import { LogSchema } from "../logs/logs.schemas";
 
 // The C0 and C1 controls (Unicode's Cc), spelled without the `u` flag: the document carries the
 // pattern's source alone, which JSON Schema reads as an ECMA-262 pattern with `u`.
@@ -51,3 +53,76 @@ export const PasswordSchema = z
   .min(8)
   .max(128)
   .refine((value) => value.trim().length > 0, "must not be only whitespace");
+
+export const ProfilePatchSchema = z
+  .strictObject({
+    displayName: DisplayNameSchema.optional(),
+    timezone: TimeZoneSchema.optional(),
+    dayStartHour: DayStartHourSchema.optional(),
+    goals: GoalsSchema.partial().strict().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, "must change at least one field")
+  .meta({ id: "ProfilePatch" });
+
+export const DeleteMeSchema = z.strictObject({ password: z.string().min(1).max(128) });
+
+export const AccountExportSchema = z
+  .object({
+    exportedAt: z.string(),
+    profile: UserSchema,
+    sessions: z.array(
+      z.object({
+        id: z.string(),
+        createdAt: z.string(),
+        expiresAt: z.string(),
+        revokedAt: z.string().nullable(),
+        current: z.boolean(),
+      }),
+    ),
+    logs: z.array(LogSchema),
+    challengesJoined: z.array(
+      z.object({
+        challengeId: z.string(),
+        title: z.string(),
+        joinedAt: z.string(),
+        windowStart: z.string(),
+        windowEnd: z.string().nullable(),
+        current: z.number().int(),
+        completedAt: z.string().nullable(),
+        finalRank: z.number().int().nullable(),
+      }),
+    ),
+    challengesCreated: z.array(z.object({ id: z.string(), title: z.string(), createdAt: z.string() })),
+    badges: z.array(z.object({ code: z.string(), earnedAt: z.string() })),
+  })
+  .meta({
+    id: "AccountExport",
+    description: "Everything stored about the user (no password hash, no token hashes).",
+  });
+
+export const StatsSchema = z
+  .object({
+    currentStreak: z
+      .number()
+      .int()
+      .meta({ description: "Days in a row with a log, alive until a day without one has passed" }),
+    longestStreak: z.number().int(),
+    totalLogs: z.number().int(),
+    daysLogged: z.number().int(),
+    badgesEarned: z.number().int(),
+  })
+  .meta({ id: "Stats" });
+
+export const PublicProfileSchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    badges: z.array(EarnedBadgeSchema),
+    stats: z.object({ currentStreak: z.number().int(), longestStreak: z.number().int() }),
+  })
+  .meta({ id: "PublicProfile", description: "What anyone may see of a user: never the email." });
+
+export type User = z.infer<typeof UserSchema>;
+export type ProfilePatch = z.infer<typeof ProfilePatchSchema>;
+export type Stats = z.infer<typeof StatsSchema>;
+export type PublicProfile = z.infer<typeof PublicProfileSchema>;

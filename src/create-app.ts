@@ -4,16 +4,15 @@ import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { ConfigError } from "../config";
-import { isDatabaseUnavailable } from "../db/client";
-import { constraintOf, SESSION_ENDED_SQLSTATE, sqlState } from "../db/session-guard";
-import { accessLog } from "../middleware/access-log";
-import { corsAllowlist } from "../middleware/cors";
-import { jsonBody } from "../middleware/json-body";
-import { services } from "../middleware/services";
-import { invalidLogItems, LOG_ITEMS_SQLSTATE } from "../services/log-items";
-import { WRITE_QUOTA_SQLSTATE } from "../services/writes";
-import type { AppEnv } from "../types";
+import { ConfigError } from "./config";
+import {
+  isDatabaseUnavailable,
+  isSessionEnded,
+  isTransactionConflict,
+  LOG_ITEMS_SQLSTATE,
+  sqlState,
+  WRITE_QUOTA_SQLSTATE,
+} from "./db/errors";
 import {
   ApiError,
   type ErrorCode,
@@ -21,9 +20,15 @@ import {
   RETRY_AFTER_SECONDS,
   sessionEnded,
   toProblem,
-} from "./errors";
-import { createLogger } from "./logger";
-import { OpenAPIRouter } from "./openapi-router";
+} from "./lib/errors";
+import { createLogger } from "./lib/logger";
+import { accessLog } from "./middleware/access-log";
+import { corsAllowlist } from "./middleware/cors";
+import { jsonBody } from "./middleware/json-body";
+import { services } from "./middleware/services";
+import { createRouter } from "./routes/create-router";
+import { invalidLogItems } from "./services/log-items";
+import type { AppEnv } from "./types";
 
 const codeForStatus = (status: number): ErrorCode =>
   (Object.keys(errorStatus) as ErrorCode[]).find(
@@ -36,15 +41,8 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof HTTPException && err.status < 500) {
     return new ApiError(codeForStatus(err.status), { detail: err.message || undefined });
   }
-  const state = sqlState(err);
-  // The user row vanished under the request (account deleted mid-write): their session has ended.
-  if (
-    state === SESSION_ENDED_SQLSTATE ||
-    (state === "23503" && /_user_id_users_id_fk$/.test(constraintOf(err)))
-  ) {
-    return sessionEnded();
-  }
-  if (state === WRITE_QUOTA_SQLSTATE) {
+  if (isSessionEnded(err)) return sessionEnded();
+  if (sqlState(err) === WRITE_QUOTA_SQLSTATE) {
     const resetSeconds = Math.max(1, Number((err as { detail?: string }).detail ?? 60) || 60);
     return new ApiError("RATE_LIMITED", {
       detail: `Too many writes. Try again in ${resetSeconds} s.`,
@@ -57,10 +55,9 @@ function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
     });
   }
   // A log's items named a food the caller may not see, or added up to more than a log holds.
-  if (state === LOG_ITEMS_SQLSTATE) return invalidLogItems(err);
-  if (state === "40P01" || state === "40001") {
-    // A deadlock or serialization failure: transient, and the transaction was rolled back whole.
-    logger.warn("transaction conflict", { route: c.req.routePath, sqlState: state });
+  if (sqlState(err) === LOG_ITEMS_SQLSTATE) return invalidLogItems(err);
+  if (isTransactionConflict(err)) {
+    logger.warn("transaction conflict", { route: c.req.routePath, sqlState: sqlState(err) });
     return new ApiError("SERVICE_UNAVAILABLE", {
       detail: "The request conflicted with a concurrent one and was not applied. Please retry.",
       headers: { "Retry-After": "1" },
@@ -88,19 +85,6 @@ export function onError(err: unknown, c: Context<AppEnv>) {
   return c.newResponse(JSON.stringify(problem), error.status, {
     ...error.headers,
     "Content-Type": "application/problem+json",
-  });
-}
-
-/**
- * A router whose request validation failures become 400 problem+json with `errors[{path,message}]`.
- * Every feature folder builds its routes on one of these.
- */
-export function createRouter() {
-  return new OpenAPIRouter<AppEnv>({
-    strict: false,
-    defaultHook: (result) => {
-      if (!result.success) throw ApiError.fromZod(result.error);
-    },
   });
 }
 

@@ -1,0 +1,114 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { timestamps, users } from "./schema";
+
+/**
+ * The gamification tables: badges, who holds them, challenges and their participants (the engine
+ * that fills them: src/db/functions/apply_log_write.sql). Beside schema.ts so each stays readable;
+ * drizzle.config.ts reads every table file.
+ */
+
+export const badges = pgTable("badges", {
+  code: text("code").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description").notNull(),
+  icon: text("icon").notNull(),
+  sortOrder: integer("sort_order").notNull().default(0),
+});
+
+/** One row per badge a user holds; the primary key is what makes every award exactly-once. */
+export const userBadges = pgTable(
+  "user_badges",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    badgeCode: text("badge_code")
+      .notNull()
+      .references(() => badges.code),
+    earnedAt: timestamp("earned_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.badgeCode] })],
+);
+
+export const challenges = pgTable(
+  "challenges",
+  {
+    id: uuid("id").primaryKey(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    // { type, target, ... } validated by the API's rule schema; evaluated by challenge_progress().
+    rule: jsonb("rule").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true, mode: "date" }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true, mode: "date" }),
+    durationDays: integer("duration_days"),
+    official: boolean("official").notNull().default(false),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "cascade" }),
+    badgeCode: text("badge_code").references(() => badges.code),
+    // Set by the scheduled job once the challenge has ended and its final ranks are frozen.
+    closedAt: timestamp("closed_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (table) => [
+    index("challenges_starts_at_idx").on(table.startsAt, table.id),
+    index("challenges_created_by_idx").on(table.createdBy),
+    // The hourly job's two questions, answered without reading closed or open-ended challenges.
+    index("challenges_to_close_idx").on(table.endsAt, table.id).where(sql`${table.closedAt} is null`),
+    index("challenges_calorie_cap_open_idx")
+      .on(table.id)
+      .where(sql`${table.closedAt} is null and ${table.rule}->>'type' = 'calorie_cap_days'`),
+    check("challenges_duration_days_range", sql`${table.durationDays} between 1 and 366`),
+    check("challenges_window_order", sql`${table.endsAt} is null or ${table.endsAt} > ${table.startsAt}`),
+  ],
+);
+
+export const challengeParticipants = pgTable(
+  "challenge_participants",
+  {
+    challengeId: uuid("challenge_id")
+      .notNull()
+      .references(() => challenges.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    joinedAt: timestamp("joined_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    // The participant's own window in their local days (fixed at join), inclusive; end null = open.
+    windowStart: date("window_start", { mode: "string" }).notNull(),
+    windowEnd: date("window_end", { mode: "string" }),
+    current: integer("current").notNull().default(0),
+    // Final: set once when `current` first reaches the target, never cleared.
+    completedAt: timestamp("completed_at", { withTimezone: true, mode: "date" }),
+    finalRank: integer("final_rank"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.challengeId, table.userId] }),
+    index("challenge_participants_user_idx").on(table.userId),
+    // The ranking order, as ascending keys (the same order as rankingKey in leaderboard.ts): the
+    // top of a board and "how many are ahead of me" are index range scans, never a sort of
+    // every participant. The migration adds INCLUDE (completed_at, current), which drizzle cannot
+    // express, so that counting is an index-only scan.
+    index("challenge_participants_rank_idx").on(
+      table.challengeId,
+      sql`coalesce(${table.completedAt}, 'infinity'::timestamptz)`,
+      sql`(-${table.current})`,
+      table.joinedAt,
+      table.userId,
+    ),
+    // Frozen ranks of closed challenges, and where a chunked closing left off (max final_rank).
+    index("challenge_participants_final_rank_idx")
+      .on(table.challengeId, table.finalRank)
+      .where(sql`${table.finalRank} is not null`),
+  ],
+);
