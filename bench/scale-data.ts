@@ -85,7 +85,13 @@ const BULK_TABLES = [
 
 type Progress = (line: string) => void;
 
-async function step(client: pg.Client, progress: Progress, label: string, text: string, values: unknown[] = []) {
+async function step(
+  client: pg.Client,
+  progress: Progress,
+  label: string,
+  text: string,
+  values: unknown[] = [],
+) {
   const started = performance.now();
   const result = await client.query(text, values);
   progress(`${label}: ${result.rowCount ?? 0} rows, ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -105,7 +111,9 @@ async function clear(client: pg.Client) {
  * The statements are kept in a table first, so a run stopped before the restore is repaired by the next.
  */
 async function dropSecondary(client: pg.Client): Promise<string[]> {
-  await client.query(`create table if not exists bench_restore (seq serial primary key, kind text, name text, statement text)`);
+  await client.query(
+    `create table if not exists bench_restore (seq serial primary key, kind text, name text, statement text)`,
+  );
   const kept = await client.query<{ kind: string; name: string; statement: string }>(
     `select kind, name, statement from bench_restore order by seq`,
   );
@@ -147,8 +155,15 @@ export async function generateDataset(
   progress: Progress,
 ): Promise<number> {
   const started = performance.now();
-  await client.query(`set maintenance_work_mem = '1GB'; set work_mem = '256MB'; set synchronous_commit = off`);
+  await client.query(
+    `set maintenance_work_mem = '1GB'; set work_mem = '256MB'; set synchronous_commit = off`,
+  );
   await clear(client);
+  // Ids shaped as the Worker's (UUIDv7: version 7, RFC variant), from a hash of a name: reproducible.
+  await client.query(`
+    create or replace function bench_uuid(name text) returns uuid language sql immutable as $$
+      select (substr(h, 1, 12) || '7' || substr(h, 14, 3) || '8' || substr(h, 18))::uuid from md5(name) h
+    $$`);
   const restore = await dropSecondary(client);
   progress(`cleared; ${restore.length} secondary indexes and foreign keys dropped for the load`);
   const heavyEnd = scale.heavy;
@@ -161,7 +176,7 @@ export async function generateDataset(
     progress,
     "user tiers",
     `create table bench_user_tiers as
-     select n, md5('user' || n)::uuid as id,
+     select n, bench_uuid('user' || n) as id,
             (array[${ZONES.map((zone) => `'${zone}'`).join(",")}])[1 + n % ${ZONES.length}] as timezone,
             case when n <= ${heavyEnd} then 'heavy' when n <= ${threeYearEnd} then 'three_year'
                  when n <= ${regularEnd} then 'regular' else 'light' end as tier,
@@ -170,7 +185,9 @@ export async function generateDataset(
             case when n <= ${threeYearEnd} then 1095 when n <= ${regularEnd} then 120 else 30 end as span_days
      from generate_series(1, ${scale.users}) n`,
   );
-  await client.query(`alter table bench_user_tiers add primary key (n); create index on bench_user_tiers (tier, n)`);
+  await client.query(
+    `alter table bench_user_tiers add primary key (n); create index on bench_user_tiers (tier, n)`,
+  );
   await step(
     client,
     progress,
@@ -186,15 +203,19 @@ export async function generateDataset(
   // Logs, a slice of users at a time (progress, and no single transaction of 10M rows). A log's
   // local day is chosen, then its instant is that day's wall-clock hour in the user's zone (07:00 to
   // 22:00, after any day start), so local_date is what local_day() would compute.
-  const slice = 100_000;
-  for (let from = 1; from <= scale.users; from += slice) {
+  const slices = [1, heavyEnd + 1, threeYearEnd + 1, regularEnd + 1];
+  for (let n = regularEnd + 1 + 200_000; n <= scale.users; n += 200_000) slices.push(n);
+  slices.push(scale.users + 1);
+  for (const [index, from] of slices.slice(0, -1).entries()) {
+    const to = (slices[index + 1] ?? scale.users + 1) - 1;
+    if (to < from) continue;
     await step(
       client,
       progress,
-      `logs of users ${from}..${Math.min(from + slice - 1, scale.users)}`,
+      `logs of users ${from}..${to}`,
       `insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, calories,
                               protein_g, carbs_g, fat_g, tags, created_at, updated_at)
-       select md5(t.n || ':' || g.i)::uuid, t.id,
+       select bench_uuid(t.n || ':' || g.i), t.id,
               (array['breakfast','snack','lunch','snack','dinner','snack'])[1 + g.i % 6],
               (d.day + make_interval(hours => 7 + (g.i % 6) * 3, mins => g.i % 60)) at time zone t.timezone,
               d.day, 'Meal ' || g.i, case when g.i % 10 = 0 then 'with friends' end,
@@ -207,7 +228,7 @@ export async function generateDataset(
        from bench_user_tiers t
        cross join lateral generate_series(1, t.log_count) g(i)
        cross join lateral (select current_date - 1 - ((g.i - 1) * t.span_days / t.log_count) as day) d
-       where t.n between ${from} and ${from + slice - 1} and t.log_count > 0`,
+       where t.n between ${from} and ${to} and t.log_count > 0`,
     );
   }
   // One live session per user (with its current refresh token), and many long expired or revoked.
@@ -216,14 +237,14 @@ export async function generateDataset(
     progress,
     "sessions (live)",
     `insert into sessions (id, user_id, created_at, expires_at)
-     select md5('session' || n)::uuid, id, now() - interval '1 day', now() + interval '29 days' from bench_user_tiers`,
+     select bench_uuid('session' || n), id, now() - interval '1 day', now() + interval '29 days' from bench_user_tiers`,
   );
   await step(
     client,
     progress,
     "sessions (expired / revoked)",
     `insert into sessions (id, user_id, created_at, expires_at, revoked_at, revoked_reason)
-     select md5('old-session' || k)::uuid, t.id, now() - interval '60 days', now() - interval '30 days',
+     select bench_uuid('old-session' || k), t.id, now() - interval '60 days', now() - interval '30 days',
             case when k % 10 = 0 then now() - interval '40 days' end, case when k % 10 = 0 then 'logout' end
      from generate_series(1, ${scale.expiredSessions}) k
      join bench_user_tiers t on t.n = 1 + (k::bigint * 7919) % ${scale.users}`,
@@ -253,7 +274,7 @@ export async function generateDataset(
     progress,
     "idempotency keys (half expired)",
     `insert into idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at, expires_at)
-     select t.id, 'key-' || k, md5(k::text), 201, jsonb_build_object('log', jsonb_build_object('id', md5(k::text)::uuid)),
+     select t.id, 'key-' || k, md5(k::text), 201, jsonb_build_object('log', jsonb_build_object('id', bench_uuid(k::text))),
             now() - make_interval(hours => k % 48), now() - make_interval(hours => k % 48) + interval '24 hours'
      from generate_series(1, ${scale.idempotencyKeys}) k
      join bench_user_tiers t on t.n = 1 + (k::bigint * 104729) % ${scale.users}`,
@@ -264,7 +285,7 @@ export async function generateDataset(
     "write events (old) and login failures (stale)",
     `with events as (
        insert into write_events (write_id, seq, user_id, payload, created_at)
-       select md5('write' || k)::uuid, 1, t.id, '{"type":"noop"}'::jsonb, now() - interval '2 days'
+       select bench_uuid('write' || k), 1, t.id, '{"type":"noop"}'::jsonb, now() - interval '2 days'
        from generate_series(1, ${Math.round(scale.idempotencyKeys / 2)}) k
        join bench_user_tiers t on t.n = 1 + (k::bigint * 15485863) % ${scale.users}
        returning 1
@@ -306,7 +327,7 @@ async function generateChallenges(client: pg.Client, scale: Scale, progress: Pro
                        else now() + interval '10 days' end,
             case k % 3 when 0 then now() - interval '30 days' else now() + interval '60 days' end,
             case when k % 2 = 0 then 30 end, k % 7 = 0,
-            case when k % 7 <> 0 then md5('user' || (1 + (k::bigint * 31) % ${scale.users}))::uuid end,
+            case when k % 7 <> 0 then bench_uuid('user' || (1 + (k::bigint * 31) % ${scale.users})) end,
             now() - interval '100 days', now() - interval '100 days'
      from generate_series(1, ${scale.challenges}) k
      union all

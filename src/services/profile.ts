@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { badges, userBadges, users } from "../db/schema";
 import { guarded } from "../db/session-guard";
@@ -110,7 +110,7 @@ export async function getPublicProfile(services: Services, userId: string): Prom
     db
       .select({ id: users.id, displayName: users.displayName })
       .from(users)
-      .where(and(eq(users.id, userId))),
+      .where(and(eq(users.id, userId), isNull(users.deletedAt))),
     earnedBadgesQuery(db, userId),
     streaksQuery(db, userId),
   ]);
