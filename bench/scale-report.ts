@@ -1,6 +1,7 @@
-// bench/results/scale.json and scale.md of `npm run bench:scale` (a smoke run writes scale-smoke.*,
-// so CI never overwrites the measured numbers).
+// bench/results/scale.json and scale.md of `npm run bench:scale` (a smoke run writes to the temp
+// directory, so CI never overwrites the measured numbers).
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type pg from "pg";
 import type { BackgroundResult } from "./scale-background.ts";
 import type { StatementResult } from "./scale-measure.ts";
@@ -35,7 +36,7 @@ type Result = {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 export function writeReport(result: Result, smoke: boolean) {
-  const base = new URL(`./results/scale${smoke ? "-smoke" : ""}`, import.meta.url).pathname;
+  const base = smoke ? `${tmpdir()}/sikdan-scale-smoke` : new URL("./results/scale", import.meta.url).pathname;
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const d = result.dataset;
   const lines = [
@@ -77,4 +78,5 @@ export function writeReport(result: Result, smoke: boolean) {
     ...result.statements.flatMap((s) => [`### ${s.name}`, "", "```", s.plan, "```", ""]),
   ];
   writeFileSync(`${base}.md`, `${lines.join("\n")}\n`);
+  return base;
 }

@@ -145,10 +145,10 @@ const result = {
   background,
   indexes: await indexSizes(admin),
 };
-writeReport(result, smoke);
+const written = writeReport(result, smoke);
 await metered.close();
 await admin.end();
-progress("done: bench/results/scale.json, scale.md");
+progress(`done: ${written}.json, ${written}.md`);
 const failed = statements.filter((s) => s.seqScans.length > 0);
 if (failed.length > 0 && !smoke) {
   progress(`sequential scans on a per-request path: ${failed.map((s) => s.name).join(", ")}`);
