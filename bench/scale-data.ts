@@ -4,6 +4,35 @@
 // the schema measured is exactly the migrated one.
 import type pg from "pg";
 
+/**
+ * Puts back what a previous run's background work consumed, for `--reuse`: the big challenge open
+ * again (unranked), no job cursors, and the expired sessions (with refresh tokens) the purge removed.
+ */
+export async function resetForReuse(client: pg.Client, scale: Scale, progress: Progress) {
+  await client.query(
+    `update challenges set closed_at = null, ends_at = now() + interval '5 days' where id = '${BIG_CHALLENGE_ID}';
+     update challenge_participants set final_rank = null where challenge_id = '${BIG_CHALLENGE_ID}' and final_rank is not null;
+     delete from job_cursors;`,
+  );
+  await step(
+    client,
+    progress,
+    "expired sessions put back",
+    `with old as (
+       insert into sessions (id, user_id, created_at, expires_at, revoked_at, revoked_reason)
+       select bench_uuid('old-session' || k), t.id, now() - interval '60 days', now() - interval '30 days',
+              case when k % 10 = 0 then now() - interval '40 days' end, case when k % 10 = 0 then 'logout' end
+       from generate_series(1, ${scale.expiredSessions}) k
+       join bench_user_tiers t on t.n = 1 + (k::bigint * 7919) % ${scale.users}
+       join users u on u.id = t.id
+       on conflict do nothing
+       returning id, created_at
+     )
+     insert into refresh_tokens (token_hash, session_id, created_at, rotated_at)
+     select encode(sha256(id::text::bytea), 'hex'), id, created_at, created_at + interval '1 hour' from old`,
+  );
+}
+
 /** Sizes of one run. `full` is the issue's production size; `smoke` keeps CI's check of the script fast. */
 export type Scale = {
   users: number;
@@ -103,6 +132,8 @@ async function clear(client: pg.Client) {
     truncate users, meal_logs, sessions, refresh_tokens, challenge_participants, user_badges,
              idempotency_keys, write_events, write_quota, login_failures, job_cursors cascade`);
   await client.query(`delete from challenges where official = false or id::text like '5ca1e000-%'`);
+  // TRUNCATE fires no delete trigger: the seeded challenges' participant counts start again at 0.
+  await client.query(`update challenges set participant_count = 0`);
   await client.query(`drop table if exists bench_user_tiers`);
 }
 

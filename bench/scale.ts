@@ -17,7 +17,7 @@ import { createRateLimits } from "../src/services/rate-limit.ts";
 import type { Services } from "../src/types.ts";
 import { startStack } from "../stack/index.ts";
 import { runBackground } from "./scale-background.ts";
-import { BENCH_PASSWORD, BIG_CHALLENGE_ID, generateDataset, SCALES } from "./scale-data.ts";
+import { BENCH_PASSWORD, BIG_CHALLENGE_ID, generateDataset, resetForReuse, SCALES } from "./scale-data.ts";
 import { BENCH_NEON_ENDPOINT, meteredDatabase } from "./scale-driver.ts";
 import { measureStatements } from "./scale-measure.ts";
 import { indexSizes, writeReport } from "./scale-report.ts";
@@ -65,6 +65,7 @@ const existing = await admin
   .catch(() => 0);
 if (reuse && existing === scale.users) {
   progress(`reusing the generated dataset (${existing} users)`);
+  await resetForReuse(admin, scale, progress);
 } else {
   progress(`generating the dataset (${scale.users} users) in PostgreSQL…`);
   generatedSeconds = await generateDataset(admin, scale, "pbkdf2-sha256$100000$AA==$AA==", progress);

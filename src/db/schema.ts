@@ -208,6 +208,9 @@ export const challenges = pgTable(
     badgeCode: text("badge_code").references(() => badges.code),
     // Set by the scheduled job once the challenge has ended and its final ranks are frozen.
     closedAt: timestamp("closed_at", { withTimezone: true, mode: "date" }),
+    // Kept by triggers on challenge_participants (drizzle/0015): a list shows it without counting
+    // a 100,000-player challenge on every request.
+    participantCount: integer("participant_count").notNull().default(0),
     ...timestamps,
   },
   (table) => [

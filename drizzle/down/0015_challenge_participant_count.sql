@@ -1,0 +1,6 @@
+-- Rollback of drizzle/0015_challenge_participant_count.sql.
+DROP TRIGGER IF EXISTS challenge_participants_left ON challenge_participants;
+DROP TRIGGER IF EXISTS challenge_participants_joined ON challenge_participants;
+DROP FUNCTION IF EXISTS count_left_participants();
+DROP FUNCTION IF EXISTS count_joined_participants();
+ALTER TABLE "challenges" DROP COLUMN IF EXISTS "participant_count";
