@@ -25,6 +25,8 @@ export type BackgroundResult = {
   longestStatementMs: number;
   /** Sum of the statements' server time. */
   totalMs: number;
+  /** The start of the slowest statement's SQL. */
+  longestStatement: string;
   /** Hourly job only: Cron invocations it took (each within JOB_LIMITS). */
   invocations?: number;
   wallMs: number;
@@ -33,6 +35,8 @@ export type BackgroundResult = {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const sum = (runs: StatementRun[]) => runs.reduce((total, run) => total + run.executionMs, 0);
 const longest = (runs: StatementRun[]) => Math.max(0, ...runs.map((run) => run.executionMs));
+const slowestSql = (runs: StatementRun[]) =>
+  ([...runs].sort((a, b) => b.executionMs - a.executionMs)[0]?.sql ?? "").replace(/\s+/g, " ").trim().slice(0, 120);
 
 /** Which task of the hourly job sent a statement (the job interleaves them), by what it touches. */
 const TASK_OF: [keyof ScheduledReport, RegExp][] = [
@@ -83,6 +87,7 @@ export async function runBackground(
     chunks: runs.length,
     longestStatementMs: round(longest(runs)),
     totalMs: round(sum(runs)),
+    longestStatement: slowestSql(runs),
     wallMs: Math.round(performance.now() - started),
   });
   progress(`rebuild: ${loaded} players, ${runs.length} statements, longest ${round(longest(runs))} ms`);
@@ -140,6 +145,7 @@ export async function runBackground(
       chunks: report.chunks,
       longestStatementMs: round(longest(taskRuns)),
       totalMs: round(sum(taskRuns)),
+      longestStatement: slowestSql(taskRuns),
       invocations,
       wallMs,
     });
@@ -150,6 +156,7 @@ export async function runBackground(
     chunks: unclassified.length,
     longestStatementMs: round(longest(unclassified)),
     totalMs: round(sum(unclassified)),
+    longestStatement: slowestSql(unclassified),
     invocations,
     wallMs,
   });
