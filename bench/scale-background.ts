@@ -36,7 +36,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 const sum = (runs: StatementRun[]) => runs.reduce((total, run) => total + run.executionMs, 0);
 const longest = (runs: StatementRun[]) => Math.max(0, ...runs.map((run) => run.executionMs));
 const slowestSql = (runs: StatementRun[]) =>
-  ([...runs].sort((a, b) => b.executionMs - a.executionMs)[0]?.sql ?? "").replace(/\s+/g, " ").trim().slice(0, 120);
+  ([...runs].sort((a, b) => b.executionMs - a.executionMs)[0]?.sql ?? "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 120);
 
 /** Which task of the hourly job sent a statement (the job interleaves them), by what it touches. */
 const TASK_OF: [keyof ScheduledReport, RegExp][] = [

@@ -36,7 +36,9 @@ type Result = {
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 export function writeReport(result: Result, smoke: boolean) {
-  const base = smoke ? `${tmpdir()}/sikdan-scale-smoke` : new URL("./results/scale", import.meta.url).pathname;
+  const base = smoke
+    ? `${tmpdir()}/sikdan-scale-smoke`
+    : new URL("./results/scale", import.meta.url).pathname;
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const d = result.dataset;
   const lines = [
