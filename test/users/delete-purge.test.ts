@@ -87,7 +87,7 @@ describe("account deletion, then the purge", () => {
     const { chunk, settle } = await purgeChunks(5);
     let chunks = 0;
     // Accounts deleted earlier (by other tests) go first; each chunk is bounded whatever is due.
-    while ((await rowsOf(doomed.user.id)).users > 0) {
+    while (((await rowsOf(doomed.user.id)).users ?? 0) > 0) {
       const result = await chunk();
       chunks++;
       expect(result.items).toBeLessThanOrEqual(5 * 7);
