@@ -1,5 +1,5 @@
 // `npm run bench:scale [-- --smoke] [-- --reuse] [-- --samples N]`: the Worker's statements and
-// background work at production size (bench/README.md, "Scale"). Needs DATABASE_URL (a PostgreSQL 15
+// background work at production size (README, "Performance: scale"). Needs DATABASE_URL (a PostgreSQL 15
 // database it may empty and fill); REDIS_URL for the leaderboard rebuild (else an in-memory Redis).
 // Progress on stderr; results in bench/results/scale.json and scale.md (scale-report.ts).
 import os from "node:os";
