@@ -27,7 +27,15 @@ export async function indexSizes(client: pg.Client): Promise<{ tables: IndexSize
 type Result = {
   machine: { cpus: string; memoryGiB: number; postgres: string; settings: string[]; loadAverage: string[] };
   smoke: boolean;
-  dataset: Record<string, number>;
+  dataset: {
+    users: number;
+    logs: number;
+    challenges: number;
+    challengeParticipants: number;
+    bigChallengeParticipants: number;
+    generatedSeconds: number;
+    reusedDataset: boolean;
+  };
   statements: StatementResult[];
   background: BackgroundResult[];
   indexes: { tables: IndexSize[]; indexes: IndexSize[] };
@@ -46,7 +54,7 @@ export function writeReport(result: Result, smoke: boolean) {
     "",
     `Machine: ${result.machine.cpus}, ${result.machine.memoryGiB} GiB, shared with other work (load average at the end ${result.machine.loadAverage.join(" / ")}); ${result.machine.postgres.split(" on ")[0]} (${result.machine.settings.join(", ")}).`,
     "",
-    `Dataset: ${fmt(d.users ?? 0)} users, ${fmt(d.logs ?? 0)} meal logs, ${fmt(d.challenges ?? 0)} challenges, ${fmt(d.challengeParticipants ?? 0)} participations (${fmt(d.bigChallengeParticipants ?? 0)} in the big official challenge); generated in ${d.generatedSeconds} s (0 = reused).`,
+    `Dataset: ${fmt(d.users)} users, ${fmt(d.logs)} meal logs, ${fmt(d.challenges)} challenges, ${fmt(d.challengeParticipants)} participations (${fmt(d.bigChallengeParticipants)} in the big official challenge); generated in ${d.generatedSeconds} s${d.reusedDataset ? " (by an earlier run: this one reused it, after putting back what that run's background work had consumed)" : ""}.`,
     "",
     "## Per-request statements",
     "",
