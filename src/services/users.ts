@@ -111,8 +111,9 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
 }
 
 /**
- * Deletes the account, as the user sees it, at once and atomically: every session ends, the email is
- * free for a new signup, the profile, boards and challenges it created are gone. Asks for the password
+ * Deletes the account, as the user sees it, at once and atomically: every session ends (deleted, with
+ * its refresh tokens), the email is free for a new signup, the profile, boards and challenges it
+ * created are gone. Asks for the password
  * (a stolen access token alone cannot erase a diary), checked inside the same round trip
  * (password-check.ts). The statement touches only rows bounded per user (sessions, participations,
  * created challenges); the diary itself (logs, badges, keys, events), however large, is purged
@@ -144,9 +145,8 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
                              email = 'deleted+' || id || '@account.invalid', password_hash = '!'
             where id in (select id from doomed) returning id
           ), ended as (
-            update sessions set revoked_at = coalesce(revoked_at, now()),
-                                revoked_reason = coalesce(revoked_reason, 'account_deleted')
-            where user_id in (select id from doomed) returning id
+            -- A user's sessions are few (the hourly job purges ended ones): gone now, tokens with them.
+            delete from sessions where user_id in (select id from doomed) returning id
           ), left_boards as (
             delete from challenge_participants where user_id in (select id from doomed) returning challenge_id
           ), created as (
