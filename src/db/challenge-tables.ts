@@ -74,6 +74,20 @@ export const challenges = pgTable(
   ],
 );
 
+/**
+ * Each challenge's number of participants, kept by statement-level triggers on
+ * challenge_participants (drizzle/0017_challenge_participant_counts.sql), so a list shows it without counting a 100,000-player
+ * challenge on every request. A table of its own, not a column of `challenges`: the hourly job locks
+ * a challenge row and then its players' rows, while a join, a leave or an account deletion holds the
+ * player's row when its trigger updates the count; on the challenge row that would be a lock cycle.
+ */
+export const challengeParticipantCounts = pgTable("challenge_participant_counts", {
+  challengeId: uuid("challenge_id")
+    .primaryKey()
+    .references(() => challenges.id, { onDelete: "cascade" }),
+  participants: integer("participants").notNull().default(0),
+});
+
 export const challengeParticipants = pgTable(
   "challenge_participants",
   {

@@ -40,11 +40,15 @@ export const users = pgTable(
     // Bumped by every write batch of the user (services/writes.ts): what a cached read is tagged
     // with, and compared against, so nothing computed before a write is served after it.
     cacheVersion: bigint("cache_version", { mode: "number" }).notNull().default(0),
+    // Set by the account's deletion (services/users.ts), which answers at once; the hourly job then
+    // purges the account's rows in bounded chunks and finally this row (services/account-purge.ts).
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
     ...timestamps,
   },
   (table) => [
     // Case-insensitive uniqueness lives in the database, so parallel signups cannot both win.
     uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`),
+    index("users_deleted_at_idx").on(table.deletedAt, table.id).where(sql`${table.deletedAt} is not null`),
     check("users_day_start_hour_range", sql`${table.dayStartHour} between 0 and 6`),
   ],
 );
@@ -191,6 +195,8 @@ export const writeEvents = pgTable(
   (table) => [
     primaryKey({ columns: [table.writeId, table.seq] }),
     index("write_events_created_at_idx").on(table.createdAt),
+    // An account's purge (and its final cascade) finds its events without reading the table.
+    index("write_events_user_id_idx").on(table.userId),
   ],
 );
 

@@ -48,7 +48,7 @@ function challengeSelect() {
     durationDays: challenges.durationDays,
     official: challenges.official,
     createdBy: challenges.createdBy,
-    participants: sql<number>`(select count(*) from challenge_participants p where p.challenge_id = ${challenges.id})::int`,
+    participants: sql<number>`coalesce((select n.participants from challenge_participant_counts n where n.challenge_id = ${challenges.id}), 0)`,
     badge: sql<Challenge["badge"]>`case when ${badges.code} is null then null else jsonb_build_object(
       'code', ${badges.code}, 'name', ${badges.name}, 'description', ${badges.description}, 'icon', ${badges.icon}) end`,
     progress: sql<Progress | null>`case when ${mine}.user_id is null then null else jsonb_build_object(

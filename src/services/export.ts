@@ -26,8 +26,11 @@ import { toUser } from "./users";
  * document is left open), so it can never parse: never a valid-looking, silently shortened export.
  */
 
-/** Rows per page. A maximal log is ≈ 13 KB of JSON (4-byte characters in every text field): ≈ 2.6 MB. */
-export const EXPORT_PAGE_ROWS = 200;
+/**
+ * Rows per page. A maximal log is ≈ 13 KB of JSON (4-byte characters in every text field): ≈ 1.3 MB.
+ * 100, not more: a page of a heavy diary stays under 10 ms of database time (npm run bench:scale).
+ */
+export const EXPORT_PAGE_ROWS = 100;
 
 /** What the stream writes before failing (a `!` can never continue a JSON document). */
 export const EXPORT_FAILED_MARK = "\n!export failed: the rest could not be read; this file is incomplete\n";

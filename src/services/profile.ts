@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { badges, userBadges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
@@ -96,7 +96,7 @@ export async function getPublicProfile(services: Services, userId: string): Prom
     db
       .select({ id: users.id, displayName: users.displayName })
       .from(users)
-      .where(and(eq(users.id, userId))),
+      .where(and(eq(users.id, userId), isNull(users.deletedAt))),
     earnedBadgesQuery(db, userId),
     streaksQuery(db, userId),
   ]);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { isDatabaseUnavailable } from "../db/errors";
+import { purgeDeletedAccounts } from "./account-purge";
 import { type Chunk, closeEndedChallenges, type JobServices, refreshCalorieCaps } from "./challenge-jobs";
 
 /**
@@ -19,7 +20,8 @@ export type JobLimits = {
   refreshUsers: number;
   /** Final ranks one chunk freezes. */
   rankRows: number;
-  /** Rows one purge chunk deletes (sessions also take their refresh tokens with them). */
+  /** Rows one purge chunk deletes (sessions also take their refresh tokens with them; a deleted
+   * account's purge deletes up to this many of each table it owned per chunk). */
   purgeRows: number;
 };
 
@@ -40,6 +42,8 @@ export type ScheduledReport = {
   purgedIdempotencyKeys: TaskReport;
   purgedWriteEvents: TaskReport;
   purgedLoginFailures: TaskReport;
+  /** Rows of deleted accounts removed (users.ts answers a deletion at once; this removes the data). */
+  purgedAccounts: TaskReport;
   /** True when nothing due was left for the next invocation. */
   complete: boolean;
   chunks: number;
@@ -100,6 +104,7 @@ export async function runScheduledJobs(services: JobServices, overrides: Partial
       "email_key",
       sql`attempts[cardinality(attempts)] < now() - interval '1 hour'`,
     ),
+    purgedAccounts: purgeDeletedAccounts(services, limits),
   };
   type Name = keyof typeof tasks;
   const reports = Object.fromEntries(

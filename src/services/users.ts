@@ -84,9 +84,13 @@ export async function updateMe(services: Services, auth: AuthContext, patch: Pro
 }
 
 /**
- * Deletes the account and, by cascade, everything it owns; every session ends with it. Asks for the
- * password (a stolen access token alone cannot erase a diary), checked inside the same round trip
- * (password-check.ts).
+ * Deletes the account, as the user sees it, at once and atomically: every session ends (deleted, with
+ * its refresh tokens), the email is free for a new signup, the profile, boards and challenges it
+ * created are gone. Asks for the password
+ * (a stolen access token alone cannot erase a diary), checked inside the same round trip
+ * (password-check.ts). The statement touches only rows bounded per user (sessions, participations,
+ * created challenges); the diary itself (logs, badges, keys, events), however large, is purged
+ * afterwards by the hourly job in bounded chunks (account-purge.ts), along with the user row.
  */
 export async function deleteMe(services: Services, auth: AuthContext, password: string): Promise<void> {
   const { db, cache, defer } = services;
@@ -99,23 +103,33 @@ export async function deleteMe(services: Services, auth: AuthContext, password: 
       const [, , gone] = await guarded(db, auth.sessionId, [
         db.execute(sql`
           select ${countAttempt(services, sql`lower(email)`)} from users where id = ${auth.userId} and ${count}`),
-        // As every write does: the user row first, so in-flight writes finish before the cascade
+        // As every write does: the user row first, so in-flight writes finish before the deletion
         // (the next statement sees them).
         db.execute(
           sql`select 1 from users where id = ${auth.userId} and ${storedHashIs(expected)} for update`,
         ),
         db.execute(sql`
           with doomed as (
-            select id, lower(email) as email_key from users where id = ${auth.userId} and ${storedHashIs(expected)}
-          ), deleted as (
-            delete from users where id in (select id from doomed) returning id
+            select id, lower(email) as email_key from users
+            where id = ${auth.userId} and deleted_at is null and ${storedHashIs(expected)}
+          ), marked as (
+            -- A tombstone email (never a valid address) frees the real one; no password matches '!'.
+            update users set deleted_at = now(), updated_at = now(), display_name = 'Deleted account',
+                             email = 'deleted+' || id || '@account.invalid', password_hash = '!'
+            where id in (select id from doomed) returning id
+          ), ended as (
+            -- A user's sessions are few (the hourly job purges ended ones): gone now, tokens with them.
+            delete from sessions where user_id in (select id from doomed) returning id
+          ), left_boards as (
+            delete from challenge_participants where user_id in (select id from doomed) returning challenge_id
+          ), created as (
+            delete from challenges where created_by in (select id from doomed)
           ), cleared as (
             delete from login_failures where email_key in (select email_key from doomed)
           )
-          select exists (select 1 from deleted) as done,
-                 array(select id::text from sessions where user_id in (select id from doomed)) as sessions,
-                 array(select challenge_id::text from challenge_participants
-                       where user_id in (select id from doomed)) as joined,
+          select exists (select 1 from marked) as done,
+                 array(select id::text from ended) as sessions,
+                 array(select challenge_id::text from left_boards) as joined,
                  (select password_hash from users
                   where id = ${auth.userId} and not exists (select 1 from doomed)) as stored`),
       ]).catch((err: unknown) => refusedAttempt(services, err));

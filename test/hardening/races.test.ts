@@ -1,4 +1,9 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
+import { backgroundServices } from "../../src/background";
+import type { Bindings } from "../../src/config";
+import { purgeDeletedAccounts } from "../../src/services/account-purge";
+import { JOB_LIMITS } from "../../src/services/scheduled";
 import { claimsOf } from "../helpers/auth";
 import { createChallenge } from "../helpers/challenges";
 import { rowCounts, sql } from "../helpers/db";
@@ -338,7 +343,20 @@ describe("races", () => {
       })),
     ];
     const answers = await race(requests);
-    // Whatever each write answered, nothing of the account is left.
+    // At once: no session, and the account marked deleted (or already purged by a concurrent job).
+    const [live] = await sql<{ n: string }>(
+      "select count(*) as n from users where id = $1 and deleted_at is null",
+      [user.user.id],
+    );
+    invariant(
+      (await rowCounts(user.user.id)).live_sessions === 0 && Number(live?.n) === 0,
+      "the account ends at once",
+    );
+    // Then the hourly purge: whatever each write answered, nothing of the account is left.
+    const ctx = createExecutionContext();
+    const purge = purgeDeletedAccounts(backgroundServices(env as unknown as Bindings, ctx, {}), JOB_LIMITS);
+    for (let chunk = 0; chunk < 1_000 && (await rowCounts(user.user.id)).users > 0; chunk++) await purge();
+    await waitOnExecutionContext(ctx);
     const counts = await rowCounts(user.user.id);
     invariant(
       counts.users === 0 && counts.logs === 0 && counts.live_sessions === 0,

@@ -1,8 +1,8 @@
--- After a log write: recompute every open participation of the user, complete those that reached
--- their target (once: completed_at is never cleared), award badges (once: user_badges' primary key
--- and ON CONFLICT DO NOTHING), record the events under the write's id and return them. Callers
--- lock the user row earlier in the same transaction, so concurrent writes of one user see each
--- other's logs.
+-- apply_log_write's badge checks, bounded: a write of a user with years of logs recounted the whole
+-- diary (all logs, every logged day's streak) to award badges that are awarded once. Now the log
+-- count stops at 100 (the largest count a badge needs), and the counts whose badges the user already
+-- holds are not computed at all. Awards are unchanged: a badge still held is never awarded again
+-- (ON CONFLICT DO NOTHING), and a badge not held is checked as before.
 CREATE OR REPLACE FUNCTION apply_log_write(uid uuid, write_id uuid) RETURNS SETOF jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -44,10 +44,16 @@ BEGIN
   END LOOP;
 
   FOR r IN
-    WITH totals AS (
-      SELECT count(*) AS logs FROM meal_logs WHERE user_id = uid
+    WITH held AS (
+      SELECT coalesce(array_agg(badge_code), '{}') AS codes FROM user_badges WHERE user_id = uid
+    ), totals AS (
+      -- Enough to tell 1 from 100, never the whole diary; nothing once both badges are held.
+      SELECT count(*) AS logs FROM (SELECT 1 FROM meal_logs WHERE user_id = uid LIMIT 100) counted
+      WHERE NOT (SELECT codes @> ARRAY['first_log', 'logs_100'] FROM held)
     ), streaks AS (
+      -- The longest run reads every logged day: only while a streak badge is still to earn.
       SELECT longest_streak FROM user_streaks(uid)
+      WHERE NOT (SELECT codes @> ARRAY['streak_3', 'streak_7', 'streak_30'] FROM held)
     ), completions AS (
       SELECT count(*) AS done FROM challenge_participants WHERE user_id = uid AND completed_at IS NOT NULL
     ), earned(code) AS (
