@@ -188,6 +188,42 @@ export const foods = pgTable(
 );
 
 /**
+ * The food search's word index, kept by triggers on `foods` (drizzle/0014_food_word_index.sql): every
+ * distinct word of the folded names and brands with how many foods hold it (typos and prefixes are
+ * looked up in this small dictionary, not in the foods).
+ */
+export const foodWords = pgTable(
+  "food_words",
+  {
+    word: text("word").primaryKey(),
+    foods: integer("foods").notNull(),
+  },
+  (table) => [
+    // Prefixes: `word ~>=~ $p and word ~<~ $p || chr(1114111)` is a range of this index in any collation.
+    index("food_words_prefix_idx").using("btree", sql`${table.word} text_pattern_ops`),
+    // Typos: trigram-similar words (`%`).
+    index("food_words_trgm_idx").using("gin", sql`${table.word} gin_trgm_ops`),
+  ],
+);
+
+/**
+ * One row per (word, food): the primary key hands out "the best foods holding word W that this
+ * viewer may see" as an index range already in rank order. `owner_id` is the nil uuid for shared
+ * products (not null, so shared and own postings are both an equality prefix of the key); `rank` is
+ * the folded name's length: a shorter name holding the word is the closer match.
+ */
+export const foodWordPostings = pgTable(
+  "food_word_postings",
+  {
+    word: text("word").notNull(),
+    ownerId: uuid("owner_id").notNull(),
+    rank: integer("rank").notNull(),
+    foodId: uuid("food_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.word, table.ownerId, table.rank, table.foodId] })],
+);
+
+/**
  * A replayable answer per (user, Idempotency-Key) for 24 h. The unique key is what makes two
  * concurrent requests with one key create one log.
  */

@@ -20,10 +20,10 @@ export function decodeCursor(cursor: string): TimeIdPosition {
   return decodeWith(positionSchema, cursor);
 }
 
-/** The position of a row in a (score desc, id desc) ranked page (food search). */
+/** The position of a row in a (score asc, id asc) ranked page (food search; the score is a small integer). */
 export type ScoreIdPosition = { score: number; id: string };
 
-const scorePositionSchema = z.strictObject({ score: z.number(), id: z.uuid() });
+const scorePositionSchema = z.strictObject({ score: z.int().min(0).max(2_147_483_647), id: z.uuid() });
 
 export const decodeScoreCursor = (cursor: string): ScoreIdPosition => decodeWith(scorePositionSchema, cursor);
 

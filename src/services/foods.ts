@@ -76,29 +76,40 @@ function assertId(id: string) {
 
 // ---- search -------------------------------------------------------------------------------------
 
+/** Dictionary words tried per query word (exact, then prefixes shortest first, then typos). */
+const CANDIDATE_WORDS = 50;
+/** Typos are looked up only when a query word is a prefix of fewer dictionary words than this. */
+const FEW_PREFIX_WORDS = 3;
 /**
- * The word-similarity threshold of `<%` (pg_trgm's default is 0.6). 0.45 lets one-letter typos of
- * short words through (`choclate` → `chocolate` scores 0.58) and keeps 2-syllable Hangul prefixes
- * (`비빔` → `비빔밥` scores 0.67); ranking puts the closest first.
+ * pg_trgm similarity a dictionary word needs to count as a typo of a query word: `choclate` →
+ * `chocolate` scores 0.58, `yoghurt` → `yogurt` 0.5.
  */
-export const WORD_SIMILARITY_THRESHOLD = 0.45;
-
-/**
- * Sets the threshold for the rest of the transaction. A Neon HTTP request is its own transaction on
- * its own connection (no session state survives it), so it rides in the same batch as the search.
- */
-export const searchThresholdStatement = () =>
-  sql`select set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`;
+const TYPO_SIMILARITY = 0.45;
+/** score = match quality × QUALITY_STEP + rank (the folded name's length, always below it). */
+const QUALITY_STEP = 100_000;
+/** Scope of shared products in `food_word_postings.owner_id` (drizzle/0014_food_word_index.sql). */
+const SHARED_SCOPE = "00000000-0000-0000-0000-000000000000";
 
 export type SearchPosition = { score: number; id: string };
 
+/** The dictionary words within `w`'s reach, with `w` the query word and `d` the dictionary row. */
+const isPrefixOf = sql`(d.word ~>=~ q.w and d.word ~<~ (q.w || chr(1114111)))`;
+
 /**
- * The search statement: foods `viewerId` may see whose folded text has a word-similar extent to the
- * folded query (`<%`, served by the trigram GIN index), ranked by word similarity plus whole-text
- * similarity (so `비빔밥` comes before `비빔밥 도시락 세트`), keyset-paged on (score, id).
- * Its cost grows with the matches (all are scored, then sorted): 0.4–1 s for common words at 1M foods
- * (bench/results/foods-scale-1m.txt). A GiST index ordered by `<<->` was measured and not taken: fast
- * for whole words, as slow for prefixes and typos, and it cannot order ties (README, Performance).
+ * The search statement, on the word index (`food_words`, `food_word_postings`, kept by triggers):
+ * 1. the folded query is split into words like the foods are (`food_search_words`);
+ * 2. each query word gets candidate dictionary words with a match quality: itself (0), words it
+ *    begins (1; `비빔` → `비빔밥`), and only when those are few, trigram-similar words (2 + distance;
+ *    `choclate` → `chocolate`);
+ * 3. the driving query word is the one whose candidates hold the fewest foods;
+ * 4. for each of its candidates and each scope the viewer sees (shared products, their own foods),
+ *    the postings are read in key order (rank = name length, then id: `비빔밥` before `비빔밥 도시락
+ *    세트`) from the keyset position on, keeping foods that also hold a candidate of every other
+ *    query word (primary-key probes) and whose best candidate this is (so a food is listed once);
+ * 5. the union is ordered by score = quality × QUALITY_STEP + rank, then id.
+ * Every read is an index range that stops after `limit` rows: cost follows the candidates, not the
+ * matches (bench/results/foods-scale-1m.txt). Multi-word queries scan the driving word's postings
+ * until `limit` hold the other words, so two common words that rarely meet cost more.
  */
 export function searchStatement(
   folded: string,
@@ -106,16 +117,44 @@ export function searchStatement(
   limit: number,
   after?: SearchPosition,
 ): SQL {
-  const score = sql`(word_similarity(${folded}, f.search_text)::float8 + similarity(${folded}, f.search_text)::float8)`;
+  const holdsCandidate = (word: SQL, quality: SQL) => sql`exists (
+    select 1 from candidates c2 join food_word_postings p2 on p2.word = c2.word
+    where c2.i = ${word} and ${quality} and p2.owner_id = p.owner_id and p2.rank = p.rank and p2.food_id = p.food_id)`;
   return sql`
-    select ${foodJson(viewerId)} as food, r.score
-    from (
-      select f.id, ${score} as score from foods f
-      where ${folded} <% f.search_text and ${visibleTo(viewerId)}
-    ) r join foods f on f.id = r.id
-    where ${after ? sql`(r.score, r.id) < (${after.score}::float8, ${after.id}::uuid)` : sql`true`}
-    order by r.score desc, r.id desc
-    limit ${limit}`;
+    with query_words as materialized (
+      select t.i, t.w from unnest(food_search_words(${folded})) with ordinality as t(w, i)
+    ), candidates as materialized (
+      select q.i, c.word, c.quality, c.foods from query_words q cross join lateral (
+        (select d.word, (d.word <> q.w)::int as quality, d.foods from food_words d
+         where ${isPrefixOf} order by d.word <> q.w, char_length(d.word), d.word limit ${CANDIDATE_WORDS})
+        union all
+        (select d.word, 2 + round((1 - similarity(d.word, q.w)) * 100)::int, d.foods from food_words d
+         where d.word % q.w and similarity(d.word, q.w) >= ${TYPO_SIMILARITY} and not (${isPrefixOf})
+           and (select count(*) from (select from food_words d where ${isPrefixOf} limit ${FEW_PREFIX_WORDS}) few)
+               < ${FEW_PREFIX_WORDS}
+         order by similarity(d.word, q.w) desc, d.word limit ${CANDIDATE_WORDS})
+      ) c
+    ), driving as materialized (
+      select q.i from query_words q
+      order by (select coalesce(sum(c.foods), 0) from candidates c where c.i = q.i), q.i limit 1
+    ), hits as (
+      select h.food_id, c.quality * ${QUALITY_STEP} + h.rank as score
+      from candidates c join driving using (i)
+      cross join (values (${SHARED_SCOPE}::uuid), (${viewerId}::uuid)) s(owner_id)
+      cross join lateral (
+        select p.food_id, p.rank from food_word_postings p
+        where p.word = c.word and p.owner_id = s.owner_id
+          ${after ? sql`and (p.rank, p.food_id) > (${after.score}::bigint - c.quality * ${QUALITY_STEP}, ${after.id}::uuid)` : sql``}
+          and not ${holdsCandidate(sql`c.i`, sql`(c2.quality, c2.word) < (c.quality, c.word)`)}
+          and not exists (select 1 from query_words q where q.i <> c.i and not ${holdsCandidate(sql`q.i`, sql`true`)})
+        order by p.rank, p.food_id limit ${limit}
+      ) h
+      order by score, h.food_id limit ${limit}
+    )
+    select ${foodJson(viewerId)} as food, hits.score
+    from hits join foods f on f.id = hits.food_id
+    where ${visibleTo(viewerId)}
+    order by hits.score, f.id`;
 }
 
 export async function searchFoods(
@@ -132,8 +171,7 @@ export async function searchFoods(
       errors: [{ path: "q", message: "must contain something to search for" }],
     });
   }
-  const [, result] = await guarded(db, auth.sessionId, [
-    db.execute(searchThresholdStatement()),
+  const [result] = await guarded(db, auth.sessionId, [
     db.execute<{ food: Food; score: number }>(searchStatement(folded, auth.userId, query.limit + 1, after)),
   ]);
   const page = result.rows.slice(0, query.limit);

@@ -1,0 +1,14 @@
+-- Reverts 0014_food_word_index: the trigger and functions, then the two tables (their indexes go with them).
+DROP TRIGGER IF EXISTS food_word_index_sync ON foods;
+--> statement-breakpoint
+DROP FUNCTION IF EXISTS food_word_index_sync();
+--> statement-breakpoint
+DROP FUNCTION IF EXISTS food_word_index_rebuild();
+--> statement-breakpoint
+DROP FUNCTION IF EXISTS food_word_rows(uuid, uuid, text);
+--> statement-breakpoint
+DROP FUNCTION IF EXISTS food_search_words(text);
+--> statement-breakpoint
+DROP TABLE IF EXISTS "food_word_postings";
+--> statement-breakpoint
+DROP TABLE IF EXISTS "food_words";
