@@ -81,10 +81,11 @@ const CANDIDATE_WORDS = 50;
 /** Typos are looked up only when a query word is a prefix of fewer dictionary words than this. */
 const FEW_PREFIX_WORDS = 3;
 /**
- * pg_trgm similarity a dictionary word needs to count as a typo of a query word: `choclate` →
- * `chocolate` scores 0.58, `yoghurt` → `yogurt` 0.5.
+ * pg_trgm similarity a dictionary word needs to count as a typo of a query word (pg_trgm's own
+ * default for `%`): `choclate` → `chocolate` scores 0.58, `yoghurt` → `yogurt` 0.5, the
+ * transposition `lasanga` → `lasagna` 0.33. Ranking puts the closest first.
  */
-const TYPO_SIMILARITY = 0.45;
+const TYPO_SIMILARITY = 0.3;
 /** score = match quality × QUALITY_STEP + rank (the folded name's length, always below it). */
 const QUALITY_STEP = 100_000;
 /** Scope of shared products in `food_word_postings.owner_id` (drizzle/0014_food_word_index.sql). */
@@ -117,9 +118,12 @@ export function searchStatement(
   limit: number,
   after?: SearchPosition,
 ): SQL {
+  // A probe per posting read: `offset 0` keeps it a correlated subplan (primary-key lookups) instead
+  // of the anti-join the planner would otherwise make of it, which scans every posting of the word.
   const holdsCandidate = (word: SQL, quality: SQL) => sql`exists (
     select 1 from candidates c2 join food_word_postings p2 on p2.word = c2.word
-    where c2.i = ${word} and ${quality} and p2.owner_id = p.owner_id and p2.rank = p.rank and p2.food_id = p.food_id)`;
+    where c2.i = ${word} and ${quality} and p2.owner_id = p.owner_id and p2.rank = p.rank and p2.food_id = p.food_id
+    offset 0)`;
   return sql`
     with query_words as materialized (
       select t.i, t.w from unnest(food_search_words(${folded})) with ordinality as t(w, i)
