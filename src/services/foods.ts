@@ -78,7 +78,7 @@ function assertId(id: string) {
 
 /** Dictionary words tried per query word (exact, then prefixes shortest first, then typos). */
 const CANDIDATE_WORDS = 50;
-/** Typos are looked up only when a query word is a prefix of fewer dictionary words than this. */
+/** Typos are looked up only for a query word that is not a word itself and begins fewer words than this. */
 const FEW_PREFIX_WORDS = 3;
 /**
  * pg_trgm similarity a dictionary word needs to count as a typo of a query word (pg_trgm's own
@@ -100,8 +100,8 @@ const isPrefixOf = sql`(d.word ~>=~ q.w and d.word ~<~ (q.w || chr(1114111)))`;
  * The search statement, on the word index (`food_words`, `food_word_postings`, kept by triggers):
  * 1. the folded query is split into words like the foods are (`food_search_words`);
  * 2. each query word gets candidate dictionary words with a match quality: itself (0), words it
- *    begins (1; `비빔` → `비빔밥`), and only when those are few, trigram-similar words (2 + distance;
- *    `choclate` → `chocolate`);
+ *    begins (1; `비빔` → `비빔밥`), and only when it is no word itself and begins few,
+ *    trigram-similar words (2 + distance; `choclate` → `chocolate`);
  * 3. the driving query word is the one whose candidates hold the fewest foods;
  * 4. for each of its candidates and each scope the viewer sees (shared products, their own foods),
  *    the postings are read in key order (rank = name length, then id: `비빔밥` before `비빔밥 도시락
@@ -134,6 +134,7 @@ export function searchStatement(
         union all
         (select d.word, 2 + round((1 - similarity(d.word, q.w)) * 100)::int, d.foods from food_words d
          where d.word % q.w and similarity(d.word, q.w) >= ${TYPO_SIMILARITY} and not (${isPrefixOf})
+           and not exists (select from food_words d where d.word = q.w)
            and (select count(*) from (select from food_words d where ${isPrefixOf} limit ${FEW_PREFIX_WORDS}) few)
                < ${FEW_PREFIX_WORDS}
          order by similarity(d.word, q.w) desc, d.word limit ${CANDIDATE_WORDS})
