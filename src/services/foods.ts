@@ -102,15 +102,18 @@ const isPrefixOf = sql`(d.word ~>=~ q.w and d.word ~<~ (q.w || chr(1114111)))`;
  * 2. each query word gets candidate dictionary words with a match quality: itself (0), words it
  *    begins (1; `비빔` → `비빔밥`), and only when it is no word itself and begins few,
  *    trigram-similar words (2 + distance; `choclate` → `chocolate`);
- * 3. the driving query word is the one whose candidates hold the fewest foods;
- * 4. for each of its candidates and each scope the viewer sees (shared products, their own foods),
+ * 3. query words are ranked by how many foods their candidates hold: the rarest drives, the second
+ *    is joined, the rest are probed;
+ * 4. for each driving candidate and each scope the viewer sees (shared products, their own foods),
  *    the postings are read in key order (rank = name length, then id: `비빔밥` before `비빔밥 도시락
- *    세트`) from the keyset position on, keeping foods that also hold a candidate of every other
- *    query word (primary-key probes) and whose best candidate this is (so a food is listed once);
+ *    세트`) from the keyset position on, merge-joined on (rank, id) with each candidate of the second
+ *    word (two ordered index ranges), then kept if the food holds a candidate of every further word
+ *    (primary-key probes) and this is its best driving candidate (so a food is listed once);
  * 5. the union is ordered by score = quality × QUALITY_STEP + rank, then id.
- * Every read is an index range that stops after `limit` rows: cost follows the candidates, not the
- * matches (bench/results/foods-scale-1m.txt). Multi-word queries scan the driving word's postings
- * until `limit` hold the other words, so two common words that rarely meet cost more.
+ * Every read is an index range that stops after `limit` rows: 0.3–1 ms of database time for one word,
+ * a prefix or a typo at 1M foods, a few ms for two words (bench/results/foods-scale-1m.txt). Words
+ * that rarely meet read both ranges to the end; many candidates of the first two words multiply the
+ * merge joins (each is capped by CANDIDATE_WORDS).
  */
 export function searchStatement(
   folded: string,
@@ -124,6 +127,14 @@ export function searchStatement(
     select 1 from candidates c2 join food_word_postings p2 on p2.word = c2.word
     where c2.i = ${word} and ${quality} and p2.owner_id = p.owner_id and p2.rank = p.rank and p2.food_id = p.food_id
     offset 0)`;
+  // The driving candidate c's postings in scope s from the keyset position on, in key order.
+  const postingsOf = sql`p.word = c.word and p.owner_id = s.owner_id
+    ${after ? sql`and (p.rank, p.food_id) > (${after.score}::bigint - c.quality * ${QUALITY_STEP}, ${after.id}::uuid)` : sql``}`;
+  // Kept: foods whose best driving candidate c is, holding a candidate of every query word after the
+  // second. Checked above an `offset 0` fence, so only on postings that met the second word.
+  const kept = sql`(not c.has_better or not ${holdsCandidate(sql`c.i`, sql`(c2.quality, c2.word) < (c.quality, c.word)`)})
+    and ((select count(*) from query_words) < 3
+         or not exists (select 1 from ranked_words q where q.n > 2 and not ${holdsCandidate(sql`q.i`, sql`true`)}))`;
   return sql`
     with query_words as materialized (
       select t.i, t.w from unnest(food_search_words(${folded})) with ordinality as t(w, i)
@@ -139,22 +150,37 @@ export function searchStatement(
                < ${FEW_PREFIX_WORDS}
          order by similarity(d.word, q.w) desc, d.word limit ${CANDIDATE_WORDS})
       ) c
-    ), driving as materialized (
-      select q.i from query_words q
-      order by (select coalesce(sum(c.foods), 0) from candidates c where c.i = q.i), q.i limit 1
+    ), ranked_words as materialized (
+      select q.i, row_number() over (
+        order by (select coalesce(sum(c.foods), 0) from candidates c where c.i = q.i), q.i) as n
+      from query_words q
+    ), partner_words as materialized (
+      select c.word from candidates c join ranked_words r on r.i = c.i and r.n = 2
+    ), scopes(owner_id) as (
+      values (${SHARED_SCOPE}::uuid), (${viewerId}::uuid)
+    ), driving_words as materialized (
+      select c.*, exists (select from candidates b where b.i = c.i and (b.quality, b.word) < (c.quality, c.word)) as has_better
+      from candidates c join ranked_words r on r.i = c.i and r.n = 1
     ), hits as (
-      select h.food_id, c.quality * ${QUALITY_STEP} + h.rank as score
-      from candidates c join driving using (i)
-      cross join (values (${SHARED_SCOPE}::uuid), (${viewerId}::uuid)) s(owner_id)
-      cross join lateral (
-        select p.food_id, p.rank from food_word_postings p
-        where p.word = c.word and p.owner_id = s.owner_id
-          ${after ? sql`and (p.rank, p.food_id) > (${after.score}::bigint - c.quality * ${QUALITY_STEP}, ${after.id}::uuid)` : sql``}
-          and not ${holdsCandidate(sql`c.i`, sql`(c2.quality, c2.word) < (c.quality, c.word)`)}
-          and not exists (select 1 from query_words q where q.i <> c.i and not ${holdsCandidate(sql`q.i`, sql`true`)})
-        order by p.rank, p.food_id limit ${limit}
+      select distinct h.food_id, c.quality * ${QUALITY_STEP} + h.rank as score
+      from driving_words c cross join scopes s cross join lateral (
+        select p.* from (
+          select p.* from food_word_postings p
+          where ${postingsOf} and not exists (select from partner_words)
+          order by p.rank, p.food_id offset 0
+        ) p where ${kept} limit ${limit}
       ) h
-      order by score, h.food_id limit ${limit}
+      union
+      select h.food_id, c.quality * ${QUALITY_STEP} + h.rank
+      from driving_words c cross join scopes s cross join partner_words pw cross join lateral (
+        select p.* from (
+          select p.* from food_word_postings p
+          join food_word_postings b on b.word = pw.word and b.owner_id = p.owner_id and b.rank = p.rank and b.food_id = p.food_id
+          where ${postingsOf}
+          order by p.rank, p.food_id offset 0
+        ) p where ${kept} limit ${limit}
+      ) h
+      order by score, food_id limit ${limit}
     )
     select ${foodJson(viewerId)} as food, hits.score
     from hits join foods f on f.id = hits.food_id
