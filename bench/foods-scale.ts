@@ -12,7 +12,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { applyMigrations } from "../scripts/lib/migrate.ts";
 import { foldSearchText } from "../src/lib/search-text.ts";
-import { type SearchPosition, searchStatement } from "../src/services/foods.ts";
+import { type SearchPosition, searchStatement } from "../src/services/food-search.ts";
 
 /** Name parts: [display, folded] pairs, so the stored search text is what the Worker would fold. */
 const KOREAN = [
