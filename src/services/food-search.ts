@@ -17,14 +17,14 @@ const FEW_PREFIX_WORDS = 3;
  * transposition `lasanga` → `lasagna` 0.33. Ranking puts the closest first.
  */
 const TYPO_SIMILARITY = 0.3;
-/** score = match quality × QUALITY_STEP + rank (the folded name's length, always below it). */
+/** score = match quality × QUALITY_STEP + rank (the folded name's length: names are at most 200 characters). */
 const QUALITY_STEP = 100_000;
 /** Scope of shared products in `food_word_postings.owner_id` (drizzle/0014_food_word_index.sql). */
 const SHARED_SCOPE = "00000000-0000-0000-0000-000000000000";
 
 export type SearchPosition = { score: number; id: string };
 
-/** The dictionary words within `w`'s reach, with `w` the query word and `d` the dictionary row. */
+/** Dictionary word `d.word` begins with query word `q.w`: a range of the `text_pattern_ops` index (byte order). */
 const isPrefixOf = sql`(d.word ~>=~ q.w and d.word ~<~ (q.w || chr(1114111)))`;
 
 /**
