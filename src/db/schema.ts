@@ -134,12 +134,11 @@ export const foods = pgTable(
     carbsG: numeric("carbs_g_per_100g", { precision: 5, scale: 2, mode: "number" }).notNull(),
     fatG: numeric("fat_g_per_100g", { precision: 5, scale: 2, mode: "number" }).notNull(),
     // The name and brand folded for matching (lower case, accents removed) by the Worker, which
-    // folds the query the same way; trigrams of it find partial words and small typos in any script.
+    // folds the query the same way; the trigger of drizzle/0018_food_word_index.sql indexes its words.
     searchText: text("search_text").notNull(),
     ...timestamps,
   },
   (table) => [
-    index("foods_search_text_trgm_idx").using("gin", sql`${table.searchText} gin_trgm_ops`),
     // Serves a user's own foods (export, account deletion) in id order.
     index("foods_owner_id_idx").on(table.ownerId, table.id).where(sql`${table.ownerId} is not null`),
     // One shared product per barcode: concurrent first lookups of one code store it once.
@@ -152,6 +151,42 @@ export const foods = pgTable(
       sql`${table.calories} between 0 and 1000 and ${table.proteinG} between 0 and 100 and ${table.carbsG} between 0 and 100 and ${table.fatG} between 0 and 100`,
     ),
   ],
+);
+
+/**
+ * The food search's word index, kept by triggers on `foods` (drizzle/0018_food_word_index.sql): every
+ * distinct word of the folded names and brands with how many foods hold it (typos and prefixes are
+ * looked up in this small dictionary, not in the foods).
+ */
+export const foodWords = pgTable(
+  "food_words",
+  {
+    word: text("word").primaryKey(),
+    foods: integer("foods").notNull(),
+  },
+  (table) => [
+    // Prefixes: `word ~>=~ $p and word ~<~ $p || chr(1114111)` is a range of this index in any collation.
+    index("food_words_prefix_idx").using("btree", sql`${table.word} text_pattern_ops`),
+    // Typos: trigram-similar words (`%`).
+    index("food_words_trgm_idx").using("gin", sql`${table.word} gin_trgm_ops`),
+  ],
+);
+
+/**
+ * One row per (word, food): the primary key hands out "the best foods holding word W that this
+ * viewer may see" as an index range already in rank order. `owner_id` is the nil uuid for shared
+ * products (not null, so shared and own postings are both an equality prefix of the key); `rank` is
+ * the folded name's length: a shorter name holding the word is the closer match.
+ */
+export const foodWordPostings = pgTable(
+  "food_word_postings",
+  {
+    word: text("word").notNull(),
+    ownerId: uuid("owner_id").notNull(),
+    rank: integer("rank").notNull(),
+    foodId: uuid("food_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.word, table.ownerId, table.rank, table.foodId] })],
 );
 
 /**

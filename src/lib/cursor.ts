@@ -12,7 +12,7 @@ const positionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
  * treat them as opaque; a tampered one is a 400, never a 500 (every part is validated before it
  * reaches SQL).
  */
-export function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string {
+function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
@@ -20,7 +20,11 @@ export function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string
  * A keyset page from a query that asked for `limit + 1` rows: the first `limit`, and the cursor of
  * the last of them when there was more.
  */
-export function keysetPage<T>(rows: readonly T[], limit: number, positionOf: (row: T) => TimeIdPosition) {
+export function keysetPage<T>(
+  rows: readonly T[],
+  limit: number,
+  positionOf: (row: T) => TimeIdPosition | ScoreIdPosition,
+) {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { page, nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null };
@@ -30,10 +34,10 @@ export function decodeCursor(cursor: string): TimeIdPosition {
   return decodeWith(positionSchema, cursor);
 }
 
-/** The position of a row in a (score desc, id desc) ranked page (food search). */
+/** The position of a row in a (score asc, id asc) ranked page (food search; the score is a small integer). */
 export type ScoreIdPosition = { score: number; id: string };
 
-const scorePositionSchema = z.strictObject({ score: z.number(), id: z.uuid() });
+const scorePositionSchema = z.strictObject({ score: z.int().min(0).max(2_147_483_647), id: z.uuid() });
 
 export const decodeScoreCursor = (cursor: string): ScoreIdPosition => decodeWith(scorePositionSchema, cursor);
 

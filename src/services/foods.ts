@@ -1,7 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type * as z from "zod";
 import { guarded } from "../db/session-guard";
-import { decodeScoreCursor, encodeCursor } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import { foldSearchText } from "../lib/search-text";
@@ -56,77 +55,6 @@ const sharedProduct = () =>
   new ApiError("FORBIDDEN", {
     detail: "Foods from Open Food Facts are shared by everyone and cannot be changed or deleted.",
   });
-
-// ---- search -------------------------------------------------------------------------------------
-
-/**
- * The word-similarity threshold of `<%` (pg_trgm's default is 0.6). 0.45 lets one-letter typos of
- * short words through (`choclate` → `chocolate` scores 0.58) and keeps 2-syllable Hangul prefixes
- * (`비빔` → `비빔밥` scores 0.67); ranking puts the closest first.
- */
-export const WORD_SIMILARITY_THRESHOLD = 0.45;
-
-/**
- * Sets the threshold for the rest of the transaction. A Neon HTTP request is its own transaction on
- * its own connection (no session state survives it), so it rides in the same batch as the search.
- */
-export const searchThresholdStatement = () =>
-  sql`select set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`;
-
-export type SearchPosition = { score: number; id: string };
-
-/**
- * The search statement: foods `viewerId` may see whose folded text has a word-similar extent to the
- * folded query (`<%`, served by the trigram GIN index), ranked by word similarity plus whole-text
- * similarity (so `비빔밥` comes before `비빔밥 도시락 세트`), keyset-paged on (score, id).
- * Its cost grows with the matches (all are scored, then sorted): 0.4–1 s for common words at 1M foods
- * (bench/results/foods-scale-1m.txt). A GiST index ordered by `<<->` was measured and not taken: fast
- * for whole words, as slow for prefixes and typos, and it cannot order ties (README, Performance).
- */
-export function searchStatement(
-  folded: string,
-  viewerId: string,
-  limit: number,
-  after?: SearchPosition,
-): SQL {
-  const score = sql`(word_similarity(${folded}, f.search_text)::float8 + similarity(${folded}, f.search_text)::float8)`;
-  return sql`
-    select ${foodJson(viewerId)} as food, r.score
-    from (
-      select f.id, ${score} as score from foods f
-      where ${folded} <% f.search_text and ${visibleTo(viewerId)}
-    ) r join foods f on f.id = r.id
-    where ${after ? sql`(r.score, r.id) < (${after.score}::float8, ${after.id}::uuid)` : sql`true`}
-    order by r.score desc, r.id desc
-    limit ${limit}`;
-}
-
-export async function searchFoods(
-  services: Services,
-  auth: AuthContext,
-  query: { q: string; limit: number; cursor?: string },
-) {
-  const { db } = services;
-  const after = query.cursor ? decodeScoreCursor(query.cursor) : undefined;
-  const folded = foldSearchText(query.q);
-  if (folded === "") {
-    throw new ApiError("INVALID_INPUT", {
-      detail: "The request has 1 invalid field.",
-      errors: [{ path: "q", message: "must contain something to search for" }],
-    });
-  }
-  const [, result] = await guarded(db, auth.sessionId, [
-    db.execute(searchThresholdStatement()),
-    db.execute<{ food: Food; score: number }>(searchStatement(folded, auth.userId, query.limit + 1, after)),
-  ]);
-  const page = result.rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    result.rows.length > query.limit && last
-      ? encodeCursor({ score: Number(last.score), id: last.food.id })
-      : null;
-  return { items: page.map((row) => row.food), nextCursor };
-}
 
 // ---- custom foods -------------------------------------------------------------------------------
 

@@ -45,6 +45,32 @@ describe("GET /v1/foods?q=", () => {
     expect(own((await searchFoods(accessToken, "lindt")).body.items)).toEqual(["Dark Chocolate"]);
   });
 
+  it("needs every query word, each as a whole word, a prefix or a typo", async () => {
+    const { accessToken } = await signUp();
+    const tag = uniqueWord();
+    await createFood(accessToken, { name: `${tag} Dark Chocolate` });
+    await createFood(accessToken, { name: `${tag} Milk Chocolate` });
+    await createFood(accessToken, { name: `${tag} Dark Rye Bread` });
+    expect(own((await searchFoods(accessToken, `dark choc ${tag}`)).body.items)).toEqual([
+      `${tag} Dark Chocolate`,
+    ]);
+    expect(own((await searchFoods(accessToken, `${tag} choclate`)).body.items)).toEqual([
+      `${tag} Dark Chocolate`,
+      `${tag} Milk Chocolate`,
+    ]);
+  });
+
+  it("lists a food once when several of its words begin with the query", async () => {
+    const { accessToken } = await signUp();
+    const tag = uniqueWord();
+    const twice = await createFood(accessToken, { name: `${tag}a ${tag}b soup` });
+    const once = await createFood(accessToken, { name: `${tag}c` });
+    expect((await searchFoods(accessToken, tag)).body.items.map((item) => item.id)).toEqual([
+      once.id,
+      twice.id,
+    ]);
+  });
+
   it("pages through a ranked list with nextCursor, each food once", async () => {
     const { accessToken } = await signUp();
     const tag = uniqueWord();

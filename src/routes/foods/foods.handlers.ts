@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { canonicalBarcode } from "../../lib/barcode";
 import { lookupBarcode } from "../../services/food-barcodes";
+import { searchFoods } from "../../services/food-search";
 import * as foods from "../../services/foods";
 import { recentFoods } from "../../services/recent-foods";
 import type { AppEnv } from "../../types";
@@ -15,7 +16,7 @@ type Handler<R extends Parameters<typeof import("@hono/zod-openapi").createRoute
 const barcodeOf = (code: string | null | undefined) => (code ? canonicalBarcode(code) : code);
 
 export const searchFoodsHandler: Handler<typeof routes.searchFoods> = async (c) =>
-  c.json(await foods.searchFoods(c.var, c.var.auth, c.req.valid("query")), 200);
+  c.json(await searchFoods(c.var, c.var.auth, c.req.valid("query")), 200);
 
 export const lookupBarcodeHandler: Handler<typeof routes.lookupBarcode> = async (c) =>
   c.json(await lookupBarcode(c.var, c.var.auth, c.req.valid("param").code), 200);
