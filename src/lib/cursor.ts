@@ -12,7 +12,7 @@ const positionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
  * treat them as opaque; a tampered one is a 400, never a 500 (every part is validated before it
  * reaches SQL).
  */
-function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string {
+export function encodeCursor(position: TimeIdPosition | ScoreIdPosition): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
