@@ -302,6 +302,7 @@ try {
     UPSTASH_REDIS_REST_URL: stack.upstashUrl,
     UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
     JWT_SECRET: randomBytes(32).toString("base64url"),
+    ...(stack.openFoodFactsUrl ? { OPENFOODFACTS_URL: stack.openFoodFactsUrl } : {}),
     ...settingsFromEnvironment(),
     // One client address and thousands of writes a minute: limits would measure 429s, not the API.
     RATE_LIMIT_PER_IP: "off",

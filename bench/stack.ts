@@ -29,6 +29,8 @@ export interface BenchStack {
   upstashUrl: string;
   /** `GET ?at=<process.hrtime ns>` → MeterState of both meters. */
   meterUrl: string;
+  /** The Open Food Facts stand-in (barcode lookups never leave the machine). */
+  openFoodFactsUrl: string | undefined;
 }
 
 export type MeterCounts = { started: number; completed: number; inflight: number; completedBy: number };
@@ -125,6 +127,7 @@ const ready: BenchStack = {
   upstashControlUrl: stack.upstashControlUrl,
   upstashToken: stack.upstashToken,
   embedded: stack.embedded,
+  openFoodFactsUrl: stack.openFoodFactsUrl,
   neonHttpUrl: `http://${host}:${dbPort}/sql`,
   upstashUrl: `http://${host}:${redisPort}`,
   meterUrl: `http://${host}:${controlPort}/`,
