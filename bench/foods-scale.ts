@@ -176,24 +176,33 @@ const arraysOf = (name: string, words: (string | null)[]) => {
   return `${name}_d as (select ${sqlArray(list.map(([d]) => d!))} as a), ${name}_f as (select ${sqlArray(list.map(([, f]) => f!))} as a)`;
 };
 
-export type GenerateOptions = { foods: number; owners: number; foodsPerOwner: number };
+export type GenerateOptions = {
+  foods: number;
+  owners: number;
+  foodsPerOwner: number;
+  /** SQL for the id of owner `k` (1-based, an SQL int expression); default: made-up owners it inserts. */
+  ownerOf?: (k: string) => string;
+};
+
+/** The id of the `g`-th generated food (an SQL int expression): the same for every caller. */
+export const foodIdOf = (g: string) => `('00000000-0000-7000-9000-' || lpad(to_hex(${g}), 12, '0'))::uuid`;
+const madeUpOwner = (k: string) => `('00000000-0000-7000-8000-' || lpad(to_hex(${k}), 12, '0'))::uuid`;
 
 /**
  * Fills `foods` with `foods` rows in a few statements inside PostgreSQL: about 45% Korean names,
  * 45% English (some accented), 10% mixed; 70% with a brand; shared (Open Food Facts, with a
- * barcode) except `owners × foodsPerOwner` custom foods of made-up owners. The GIN index is
- * dropped during the load and rebuilt after (what a bulk import does). Deterministic.
+ * barcode) except `owners × foodsPerOwner` custom foods (of made-up owners unless `ownerOf`). The
+ * word index is built once after the load (what a bulk import does). Deterministic.
  */
 export async function generateFoods(client: pg.Client, options: GenerateOptions, log = console.log) {
-  const { foods, owners, foodsPerOwner } = options;
-  await client.query("drop index if exists foods_search_text_trgm_idx");
+  const { foods, owners, foodsPerOwner, ownerOf = madeUpOwner } = options;
   // The word index is built once after the load (food_word_index_rebuild), not row by row.
   await client.query("alter table foods disable trigger food_word_index_sync");
-  await client.query(`
-    insert into users (id, email, display_name, timezone, password_hash)
-    select ('00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'scale-owner-' || g || '@example.com',
-           'Scale owner ' || g, 'Asia/Seoul', 'unusable'
-    from generate_series(1, ${owners}) g on conflict do nothing`);
+  if (!options.ownerOf)
+    await client.query(`
+      insert into users (id, email, display_name, timezone, password_hash)
+      select ${madeUpOwner("g")}, 'scale-owner-' || g || '@example.com', 'Scale owner ' || g, 'Asia/Seoul', 'unusable'
+      from generate_series(1, ${owners}) g on conflict do nothing`);
   const started = Date.now();
   const ownedFoods = owners * foodsPerOwner;
   await client.query(`
@@ -216,8 +225,8 @@ export async function generateFoods(client: pg.Client, options: GenerateOptions,
     insert into foods (id, owner_id, source, name, brand, barcode, serving_g, calories_per_100g, protein_g_per_100g,
                        carbs_g_per_100g, fat_g_per_100g, search_text)
     select
-      ('00000000-0000-7000-9000-' || lpad(to_hex(g), 12, '0'))::uuid,
-      case when g <= ${ownedFoods} then ('00000000-0000-7000-8000-' || lpad(to_hex(1 + (g - 1) / ${foodsPerOwner}), 12, '0'))::uuid end,
+      ${foodIdOf("g")},
+      case when g <= ${ownedFoods} then ${ownerOf(`(1 + (g - 1) / ${foodsPerOwner})`)} end,
       case when g <= ${ownedFoods} then 'custom' else 'openfoodfacts' end,
       n.display, nullif((select a from br_d)[br], ''),
       case when g > ${ownedFoods} then lpad(g::text, 13, '0') end,
@@ -237,13 +246,12 @@ export async function generateFoods(client: pg.Client, options: GenerateOptions,
         || ' ' || (h4 % 1000)::text as folded) n`);
   log(`  inserted ${foods} foods in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const indexed = Date.now();
-  await client.query("create index foods_search_text_trgm_idx on foods using gin (search_text gin_trgm_ops)");
   await client.query("alter table foods enable trigger food_word_index_sync");
   await client.query("select food_word_index_rebuild()");
   // Sets the hint bits and the statistics once, as autovacuum would after a bulk load.
   await client.query("vacuum analyze foods");
   await client.query("vacuum analyze food_word_postings, food_words");
-  log(`  built the trigram and word indexes in ${((Date.now() - indexed) / 1000).toFixed(1)} s`);
+  log(`  built the word index in ${((Date.now() - indexed) / 1000).toFixed(1)} s`);
 }
 
 /** The Worker's search statement as plain SQL for `pg`. */

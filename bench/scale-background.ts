@@ -64,7 +64,7 @@ const TASK_NAMES: Partial<Record<keyof ScheduledReport, string>> = {
   purgedIdempotencyKeys: "hourly: purge expired idempotency keys",
   purgedWriteEvents: "hourly: purge old write events",
   purgedLoginFailures: "hourly: purge stale login failures",
-  purgedAccounts: "hourly: purge a deleted heavy user's data",
+  purgedAccounts: "hourly: purge a deleted heavy user's data (logs, custom foods, …)",
 };
 
 export async function runBackground(
@@ -96,8 +96,10 @@ export async function runBackground(
   progress(`rebuild: ${loaded} players, ${runs.length} statements, longest ${round(longest(runs))} ms`);
 
   // A heavy user deletes the account (answered at once), and the big challenge ends.
-  const deleted = pools.withPassword[0];
-  if (!deleted) throw new Error("no user to delete");
+  // One who owns custom foods (scale-foods.ts), so the purge removes those too.
+  const deleted = pools.withPassword.find((user) => (pools.ownFoods[user.userId]?.length ?? 0) > 0);
+  if (!deleted) throw new Error("no user with custom foods to delete");
+  const ownedFoods = pools.ownFoods[deleted.userId]?.length ?? 0;
   await deleteMe(
     services,
     { userId: deleted.userId, sessionId: deleted.sessionId, via: "bearer" },
@@ -163,14 +165,15 @@ export async function runBackground(
     invocations,
     wallMs,
   });
-  const left = await admin.query<{ logs: string; closed: boolean; ranked: string }>(
+  const left = await admin.query<{ logs: string; foods: string; closed: boolean; ranked: string }>(
     `select (select count(*) from meal_logs where user_id = $1)::text as logs,
+            (select count(*) from foods where owner_id = $1)::text as foods,
             (select closed_at is not null from challenges where id = $2) as closed,
             (select count(*) from challenge_participants where challenge_id = $2 and final_rank is not null)::text as ranked`,
     [deleted.userId, BIG_CHALLENGE_ID],
   );
   progress(
-    `after the job: deleted user's logs left ${left.rows[0]?.logs}, big challenge closed ${left.rows[0]?.closed}, ranks frozen ${left.rows[0]?.ranked}`,
+    `after the job: deleted user's logs left ${left.rows[0]?.logs}, custom foods left ${left.rows[0]?.foods} of ${ownedFoods}, big challenge closed ${left.rows[0]?.closed}, ranks frozen ${left.rows[0]?.ranked}`,
   );
   progress(`limits per invocation: ${JSON.stringify(JOB_LIMITS)}`);
   return results;

@@ -25,6 +25,10 @@ export type Scale = {
   /** Sessions already expired beyond the purge's grace (plus one live session per user). */
   expiredSessions: number;
   idempotencyKeys: number;
+  /** Foods in all (scale-foods.ts): Open Food Facts products, and custom foods of `foodOwners` users. */
+  foods: number;
+  foodOwners: number;
+  foodsPerOwner: number;
 };
 
 export const SCALES: Record<"full" | "smoke", Scale> = {
@@ -38,6 +42,9 @@ export const SCALES: Record<"full" | "smoke", Scale> = {
     perChallenge: 400,
     expiredSessions: 1_000_000,
     idempotencyKeys: 400_000,
+    foods: 1_000_000,
+    foodOwners: 2_000,
+    foodsPerOwner: 30,
   },
   smoke: {
     users: 3_000,
@@ -49,6 +56,9 @@ export const SCALES: Record<"full" | "smoke", Scale> = {
     perChallenge: 20,
     expiredSessions: 3_000,
     idempotencyKeys: 2_000,
+    foods: 20_000,
+    foodOwners: 8,
+    foodsPerOwner: 30,
   },
 };
 

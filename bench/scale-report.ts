@@ -33,6 +33,10 @@ type Result = {
     challenges: number;
     challengeParticipants: number;
     bigChallengeParticipants: number;
+    foods: number;
+    customFoods: number;
+    logsWithItems: number;
+    foodsGeneratedSeconds: number;
     generatedSeconds: number;
     reusedDataset: boolean;
   };
@@ -55,6 +59,8 @@ export function writeReport(result: Result, smoke: boolean) {
     `Machine: ${result.machine.cpus}, ${result.machine.memoryGiB} GiB, shared with other work (load average at the end ${result.machine.loadAverage.join(" / ")}); ${result.machine.postgres.split(" on ")[0]} (${result.machine.settings.join(", ")}).`,
     "",
     `Dataset: ${fmt(d.users)} users, ${fmt(d.logs)} meal logs, ${fmt(d.challenges)} challenges, ${fmt(d.challengeParticipants)} participations (${fmt(d.bigChallengeParticipants)} in the big official challenge); generated in ${d.generatedSeconds} s${d.reusedDataset ? " (by an earlier run: this one reused it, after putting back what that run's background work had consumed)" : ""}.`,
+    "",
+    `Foods: ${fmt(d.foods)} (${fmt(d.customFoods)} custom foods of ${fmt(d.customFoods / 30)} heavy and three-year users, the rest Open Food Facts products), with their word index; ${fmt(d.logsWithItems)} logs of the heavy users' last 90 days hold item snapshots of them; generated in ${d.foodsGeneratedSeconds} s.`,
     "",
     "## Per-request statements",
     "",

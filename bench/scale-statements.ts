@@ -3,11 +3,17 @@
 // every statement it sends. Adding one is a few lines: a name, how to pick a sample's parameters from
 // the generated users (`Pools`), and the call.
 
-import { login, refresh } from "../src/services/auth.ts";
-import { getLeaderboard, getProgress, listChallenges } from "../src/services/challenges.ts";
+import { login } from "../src/services/auth.ts";
+import { listChallenges } from "../src/services/challenges.ts";
 import { exportMe } from "../src/services/export.ts";
+import { lookupBarcode } from "../src/services/food-barcodes.ts";
+import { searchFoods } from "../src/services/food-search.ts";
+import { getFood } from "../src/services/foods.ts";
 import { createLog, getLog, listLogs } from "../src/services/logs.ts";
+import { getLeaderboard, getProgress } from "../src/services/participation.ts";
 import { getStats } from "../src/services/profile.ts";
+import { recentFoods } from "../src/services/recent-foods.ts";
+import { refresh } from "../src/services/sessions.ts";
 import { getSummary } from "../src/services/summary.ts";
 import { deleteMe, getMe } from "../src/services/users.ts";
 import type { AuthContext, Services } from "../src/types.ts";
@@ -27,6 +33,13 @@ export type Pools = {
   heavyLogs: { userId: string; logId: string; pageCursor: string }[];
   /** Users whose password hash the bench made current (login, deletion). */
   withPassword: Sample[];
+  /** Custom foods of the sampled users (heavy, five-open), by owner id. */
+  ownFoods: Record<string, string[]>;
+  /** Open Food Facts products (ids), and stored products' barcodes (valid EAN-13). */
+  sharedFoods: string[];
+  barcodes: string[];
+  /** Where page 5 of a common word's search starts (found by walking pages 1–4 before measuring). */
+  searchCursors: { q: string; cursor: string }[];
 };
 
 export type Sample = { userId: string; sessionId: string; email: string };
@@ -53,6 +66,22 @@ const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISO
 const meta = { ip: "203.0.113.7" };
 const refreshTokens: string[] = [];
 
+/** Common words whose page 5 is measured (scale.ts walks to it first). */
+export const LATER_PAGE_QUERIES = ["chicken", "김치", "rice"];
+
+/** Food searches by kind (issue 17: p95 ≤ 10 ms at 1,000,000 foods); words of foods-scale.ts's generator. */
+const SEARCHES: [kind: string, queries: string[]][] = [
+  ["2-syllable Hangul prefix", ["비빔", "떡볶", "김치", "갈비", "냉면", "순두", "제육", "짜장"]],
+  ["typo", ["choclate", "chiken", "lasanga", "yoghurt", "musli", "sandwhich", "humus", "pizzza"]],
+  ["common word", ["chicken", "라면", "rice", "cheese", "불고기", "soup", "우유", "coffee"]],
+  [
+    "two words",
+    ["매운 라면", "spicy chicken", "organic granola", "dark chocolate", "오뚜기 컵", "frozen pizza"],
+  ],
+];
+
+const ownFood = (pools: Pools, sample: Sample, i: number) => pick(pools.ownFoods[sample.userId] ?? [], i);
+
 export const STATEMENTS: StatementSpec[] = [
   {
     name: "log write (user in 5 open challenges, apply_log_write)",
@@ -71,9 +100,72 @@ export const STATEMENTS: StatementSpec[] = [
           carbsG: 70,
           fatG: 15,
           tags: i % 2 === 0 ? ["vegetable"] : [],
+          items: null,
         },
         `bench-key-${i}-${Date.now()}`,
       ),
+  },
+  {
+    name: "log write from 3 items (user in 5 open challenges: own food + 2 products)",
+    request: ({ services, pools, auth }, i) => {
+      const sample = pick(pools.fiveOpen, i);
+      return createLog(
+        services,
+        auth(sample),
+        {
+          mealType: "dinner",
+          eatenAt: new Date(Date.now() - (i % 3) * 3_600_000).toISOString(),
+          title: `Dinner ${i}`,
+          note: null,
+          photoUrl: null,
+          calories: null,
+          proteinG: null,
+          carbsG: null,
+          fatG: null,
+          tags: [],
+          items: [
+            { foodId: ownFood(pools, sample, i), grams: 150 + i },
+            { foodId: pick(pools.sharedFoods, i), grams: 80 },
+            { foodId: pick(pools.sharedFoods, i + 7), grams: 30.5 },
+          ],
+        },
+        `bench-items-key-${i}-${Date.now()}`,
+      );
+    },
+  },
+  ...SEARCHES.map(
+    ([kind, queries]): StatementSpec => ({
+      name: `food search, ${kind} (1 of ${queries.length} queries, heavy user)`,
+      request: ({ services, pools, auth }, i) =>
+        searchFoods(services, auth(pick(pools.heavy, i)), { q: pick(queries, i), limit: 20 }),
+    }),
+  ),
+  {
+    name: "food search, page 5 of a common word",
+    request: ({ services, pools, auth }, i) => {
+      const { q, cursor } = pick(pools.searchCursors, i);
+      return searchFoods(services, auth(pick(pools.heavy, i)), { q, limit: 20, cursor });
+    },
+  },
+  {
+    name: "food by id (own custom food or a product)",
+    request: ({ services, pools, auth }, i) => {
+      const sample = pick(pools.heavy, i);
+      return getFood(
+        services,
+        auth(sample),
+        i % 2 === 0 ? ownFood(pools, sample, i) : pick(pools.sharedFoods, i),
+      );
+    },
+  },
+  {
+    name: "barcode lookup, stored product",
+    request: ({ services, pools, auth }, i) =>
+      lookupBarcode(services, auth(pick(pools.heavy, i)), pick(pools.barcodes, i)),
+  },
+  {
+    name: "recent foods (heavy user, logs from items)",
+    request: ({ services, pools, auth }, i) => recentFoods(services, auth(pick(pools.heavy, i))),
   },
   {
     name: "log list, first page (heavy user)",
