@@ -37,12 +37,7 @@ const providerDown = (cause?: unknown) =>
 
 export async function lookupBarcode(services: Services, auth: AuthContext, rawCode: string): Promise<Food> {
   const problem = barcodeProblem(rawCode);
-  if (problem) {
-    throw new ApiError("INVALID_INPUT", {
-      detail: "The request has 1 invalid field.",
-      errors: [{ path: "code", message: problem }],
-    });
-  }
+  if (problem) throw ApiError.invalid([{ path: "code", message: problem }]);
   const code = canonicalBarcode(rawCode);
   const { db, cache } = services;
   const [stored] = await guarded(db, auth.sessionId, [
