@@ -157,7 +157,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account and everything it owns
-         * @description Needs the password (a wrong one is 403). All sessions end; the cookies are cleared.
+         * @description Needs the password (a wrong one is 403). The account is gone at once: all sessions end, the cookies are cleared, the email is free for a new account, the public profile is 404 and the account leaves every leaderboard. What it owned (logs, photos, custom foods, badges, …) is purged by the hourly job, in bounded chunks, within the hour.
          */
         delete: operations["deleteMe"];
         options?: never;
