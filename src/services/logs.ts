@@ -2,7 +2,6 @@ import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { type MealType, mealLogs } from "../db/schema";
 import { guarded } from "../db/session-guard";
 import { decodeCursor, keysetPage } from "../lib/cursor";
-import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Log, LogItemInput } from "../routes/logs/logs.schemas";
@@ -20,7 +19,7 @@ import {
 } from "./idempotency";
 import { publishProgress } from "./leaderboard";
 import { fromSnapshot, itemsSnapshot, noItems } from "./log-items";
-import { deletePhotosLater, presentLog, presentLogs, type StoredLog } from "./photos";
+import { deletePhotosLater, logNotFound, presentLog, presentLogs, type StoredLog } from "./photos";
 import { guardedWrite } from "./writes";
 
 export type LogWriteResult = { log: Log; events: WriteEvent[] };
@@ -50,7 +49,7 @@ export const logJson = sql<StoredLog>`meal_log_json(${mealLogs})`;
 const localDayOf = (userId: string, eatenAt: string) =>
   sql`(select local_day(${eatenAt}::timestamptz, u.timezone, u.day_start_hour) from users u where u.id = ${userId})`;
 
-const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
+const notFound = logNotFound;
 
 /** The gamification engine's pass after a write (src/db/functions/apply_log_write.sql). */
 const applyWrite = (db: Services["db"], userId: string, writeId: string) =>

@@ -32,7 +32,9 @@ const userPrefix = (userId: string) => `${userId}_`;
 /** A log as the database stores it: its photo as an R2 key, not yet a URL. */
 export type StoredLog = Log & { photoKey?: string | null };
 
-const notFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
+/** The 404 of a meal log that does not exist or is another user's (also used by services/logs.ts). */
+export const logNotFound = () => new ApiError("NOT_FOUND", { detail: "No meal log with this id." });
+const notFound = logNotFound;
 const noPhoto = () => new ApiError("NOT_FOUND", { detail: "This meal log has no stored photo." });
 
 function bucketOf(services: Services): ObjectStore {
