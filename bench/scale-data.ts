@@ -102,8 +102,8 @@ async function clear(client: pg.Client) {
     truncate users, meal_logs, sessions, refresh_tokens, challenge_participants, user_badges,
              idempotency_keys, write_events, write_quota, login_failures, job_cursors cascade`);
   await client.query(`delete from challenges where official = false or id::text like '5ca1e000-%'`);
-  // TRUNCATE fires no delete trigger: the participant counts go with it.
-  await client.query(`truncate challenge_participant_counts`);
+  // TRUNCATE fires no delete trigger: the participant and rank counts go with it.
+  await client.query(`truncate challenge_participant_counts, challenge_rank_counts`);
   await client.query(`drop table if exists bench_user_tiers`);
 }
 

@@ -88,6 +88,28 @@ export const challengeParticipantCounts = pgTable("challenge_participant_counts"
   participants: integer("participants").notNull().default(0),
 });
 
+/**
+ * How many players of a challenge sit in each stretch of its ranking, kept by statement-level
+ * triggers on challenge_participants (drizzle/0019_challenge_rank_counts.sql), so "how many rank
+ * ahead of me" is a sum of a few hundred counts plus an exact count among the players of one
+ * minute, not a count of up to every player (ranking.ts). A player's stretch: their group
+ * (`rank_group`: completed, else minus `current`) and time (`rank_time`: completion, else join),
+ * cut by `level` into the group's total (0), its day (1), hour (2) and minute (3), in UTC.
+ */
+export const challengeRankCounts = pgTable(
+  "challenge_rank_counts",
+  {
+    challengeId: uuid("challenge_id")
+      .notNull()
+      .references(() => challenges.id, { onDelete: "cascade" }),
+    level: integer("level").notNull(),
+    grp: integer("grp").notNull(),
+    bucket: timestamp("bucket", { withTimezone: true, mode: "date" }).notNull(),
+    players: integer("players").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.challengeId, table.level, table.grp, table.bucket] })],
+);
+
 export const challengeParticipants = pgTable(
   "challenge_participants",
   {
@@ -109,9 +131,9 @@ export const challengeParticipants = pgTable(
   (table) => [
     primaryKey({ columns: [table.challengeId, table.userId] }),
     index("challenge_participants_user_idx").on(table.userId),
-    // The ranking order, as ascending keys (the same order as rankingKey in leaderboard.ts): the
-    // top of a board and "how many are ahead of me" are index range scans, never a sort of
-    // every participant. The migration adds INCLUDE (completed_at, current), which drizzle cannot
+    // The ranking order, as ascending keys (the same order as ranking.ts): the top of a board and
+    // the players of my minute ahead of me are index range scans, never a sort of every
+    // participant. The migration adds INCLUDE (completed_at, current), which drizzle cannot
     // express, so that counting is an index-only scan.
     index("challenge_participants_rank_idx").on(
       table.challengeId,

@@ -5,8 +5,9 @@ import type { Database } from "../db/client";
  * A challenge's ranking in PostgreSQL, the source of truth of every board. Ranking: completed
  * first, earlier completion first; then higher `current`; then earlier join; then user id. As
  * ascending keys, that is exactly the index challenge_participants_rank_idx (drizzle/0009), so the
- * top of a board and "how many are ahead of me" are index range scans: no statement reads or sorts
- * a whole 100,000-player challenge, and no answer grows with it. Closed challenges keep the final
+ * top of a board is an index range scan, and "how many are ahead of me" sums counts the database
+ * keeps per stretch of that order (drizzle/0019) plus a short range scan: no statement reads or
+ * sorts a whole 100,000-player challenge. Closed challenges keep the final
  * ranks the Cron froze (scheduled.ts), which follow the same order.
  */
 const KEY_COLUMNS = (alias: string) => [
@@ -66,15 +67,49 @@ export const topSql = (challengeId: string, limit: number) => sql`
 export const topQuery = (db: Database, challengeId: string, limit: number) =>
   db.execute<RankedRow>(topSql(challengeId, limit));
 
-/** The caller's own entry: 1 + how many rank ahead (an index-only count), unless frozen. */
+/**
+ * The first ranking key of `me`'s group and minute: a completed player's minute of completion (any
+ * `current`, join and id), else its `current` and minute of joining.
+ */
+const MINUTE_START = sql.raw(`(
+    case when me.completed_at is null then 'infinity'::timestamptz else rank_bucket(3, me.at) end,
+    case when me.completed_at is null then me.k2 else -2147483647 end,
+    case when me.completed_at is null then rank_bucket(3, me.at) else '-infinity'::timestamptz end,
+    '00000000-0000-0000-0000-000000000000'::uuid)`);
+
+/**
+ * The caller's own entry: its frozen rank, else 1 + how many rank ahead. Counting them in the index
+ * would read up to every player (100,000 entries for a big board, most with a heap visit: a table
+ * every log write updates); instead the counts the database keeps per stretch of the ranking
+ * (challenge_rank_counts, drizzle/0019) are summed — the groups ahead of mine, then my group's days,
+ * hours and minutes before my time's — and only the players of my own minute in my group are
+ * counted one by one, by index range from that minute's first key to mine.
+ */
 export const myRankSql = (challengeId: string, userId: string) => sql`
-    select p.user_id, p.current, iso_utc(p.completed_at) as completed_at, iso_utc(p.joined_at) as joined_at,
-           coalesce(p.final_rank, 1 + (
+    with me as (
+      select p.user_id, p.current, p.completed_at, p.joined_at, p.final_rank,
+             rank_group(p.completed_at, p.current) as grp, rank_time(p.completed_at, p.joined_at) as at,
+             ${RANKING_KEY_COLUMNS}
+      from challenge_participants p
+      where p.challenge_id = ${challengeId} and p.user_id = ${userId}
+    )
+    select me.user_id, me.current, iso_utc(me.completed_at) as completed_at, iso_utc(me.joined_at) as joined_at,
+           coalesce(me.final_rank, 1 + (
+             select coalesce(sum(c.players), 0) from challenge_rank_counts c
+             where c.challenge_id = ${challengeId} and c.level = 0 and c.grp < me.grp
+           ) + (
+             select coalesce(sum(c.players), 0)
+             from generate_series(1, 3) l(level)
+             join challenge_rank_counts c
+               on c.challenge_id = ${challengeId} and c.level = l.level and c.grp = me.grp
+              and c.bucket >= rank_bucket(l.level - 1, me.at) and c.bucket < rank_bucket(l.level, me.at)
+           ) + (
              select count(*) from challenge_participants q
-             where q.challenge_id = p.challenge_id and ${sql.raw(keyRow("q"))} < ${RANKING_KEY}
+             where q.challenge_id = ${challengeId}
+               and ${sql.raw(keyRow("q"))} < (me.k1, me.k2, me.k3, me.k4)
+               and ${sql.raw(keyRow("q"))} >= ${MINUTE_START}
            ))::int as rank
-    from challenge_participants p
-    where p.challenge_id = ${challengeId} and p.user_id = ${userId}`;
+    from me`;
 
 export const myRankQuery = (db: Database, challengeId: string, userId: string) =>
   db.execute<Omit<RankedRow, "display_name">>(myRankSql(challengeId, userId));

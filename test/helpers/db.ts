@@ -1,4 +1,6 @@
 import { env } from "cloudflare:test";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { inject } from "vitest";
 
 /**
@@ -113,4 +115,10 @@ export async function rowCounts(userId: string) {
     live_sessions: number;
     users: number;
   };
+}
+
+/** A drizzle query — the very SQL a service sends (e.g. src/services/ranking.ts) — run through `sql`. */
+export function sqlOf<T = Record<string, any>>(query: SQL): Promise<T[]> {
+  const { sql: text, params } = new PgDialect().sqlToQuery(query);
+  return sql<T>(text, params);
 }
