@@ -197,7 +197,7 @@ const madeUpOwner = (k: string) => `('00000000-0000-7000-8000-' || lpad(to_hex($
 export async function generateFoods(client: pg.Client, options: GenerateOptions, log = console.log) {
   const { foods, owners, foodsPerOwner, ownerOf = madeUpOwner } = options;
   // The word index is built once after the load (food_word_index_rebuild), not row by row.
-  await client.query("alter table foods disable trigger food_word_index_sync");
+  await client.query("alter table foods disable trigger user");
   if (!options.ownerOf)
     await client.query(`
       insert into users (id, email, display_name, timezone, password_hash)
@@ -246,7 +246,7 @@ export async function generateFoods(client: pg.Client, options: GenerateOptions,
         || ' ' || (h4 % 1000)::text as folded) n`);
   log(`  inserted ${foods} foods in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const indexed = Date.now();
-  await client.query("alter table foods enable trigger food_word_index_sync");
+  await client.query("alter table foods enable trigger user");
   await client.query("select food_word_index_rebuild()");
   // Sets the hint bits and the statistics once, as autovacuum would after a bulk load.
   await client.query("vacuum analyze foods");
