@@ -19,9 +19,6 @@ const KEY_COLUMNS = (alias: string) => [
 
 const keyRow = (alias: string) => `(${KEY_COLUMNS(alias).join(", ")})`;
 
-/** The ranking key of participant `p` as a row, to compare with another (an index range). */
-const RANKING_KEY = sql.raw(keyRow("p"));
-
 /**
  * The ranking order of participant `p`, for `order by` (a list: ordering by the row above would
  * sort by one composite value, which no index serves).
@@ -68,14 +65,33 @@ export const topQuery = (db: Database, challengeId: string, limit: number) =>
   db.execute<RankedRow>(topSql(challengeId, limit));
 
 /**
- * The first ranking key of `me`'s group and minute: a completed player's minute of completion (any
- * `current`, join and id), else its `current` and minute of joining.
+ * The players of `me`'s group and minute ahead of `me`, by index range from the minute's first key
+ * to `me`'s. Two forms, one per kind of group, each with a scalar lower bound: PostgreSQL 15 positions
+ * a B-tree scan on a row comparison only when no other row comparison bounds the same column, so a
+ * row-to-row range would scan from the start of the challenge.
  */
-const MINUTE_START = sql.raw(`(
-    case when me.completed_at is null then 'infinity'::timestamptz else rank_bucket(3, me.at) end,
-    case when me.completed_at is null then me.k2 else -2147483647 end,
-    case when me.completed_at is null then rank_bucket(3, me.at) else '-infinity'::timestamptz end,
-    '00000000-0000-0000-0000-000000000000'::uuid)`);
+const minuteAhead = (challengeId: string) => sql`(
+             select count(*) from challenge_participants q
+             where me.completed_at is not null and q.challenge_id = ${challengeId}
+               and coalesce(q.completed_at, 'infinity'::timestamptz) >= rank_bucket(3, me.at)
+               and ${sql.raw(keyRow("q"))} < (me.k1, me.k2, me.k3, me.k4)
+           ) + (
+             select count(*) from challenge_participants q
+             where me.completed_at is null and q.challenge_id = ${challengeId}
+               and coalesce(q.completed_at, 'infinity'::timestamptz) = 'infinity' and (-q.current) = me.k2
+               and q.joined_at >= rank_bucket(3, me.at) and (q.joined_at, q.user_id) < (me.k3, me.k4))`;
+
+/**
+ * The players of `me`'s group in the stretches of `level` (1 day, 2 hour, 3 minute) that lie before
+ * `me`'s, within `me`'s stretch of the level above: one index range of challenge_rank_counts (at most
+ * the days of a challenge's life, 23 hours or 59 minutes). A level apart each, so that the level and
+ * both bounds are in the range.
+ */
+const stretchesBefore = (challengeId: string, level: 1 | 2 | 3) => sql`(
+             select coalesce(sum(c.players), 0) from challenge_rank_counts c
+             where c.challenge_id = ${challengeId} and c.level = ${sql.raw(String(level))} and c.grp = me.grp
+               and c.bucket >= rank_bucket(${sql.raw(String(level - 1))}, me.at)
+               and c.bucket < rank_bucket(${sql.raw(String(level))}, me.at))`;
 
 /**
  * The caller's own entry: its frozen rank, else 1 + how many rank ahead. Counting them in the index
@@ -97,18 +113,9 @@ export const myRankSql = (challengeId: string, userId: string) => sql`
            coalesce(me.final_rank, 1 + (
              select coalesce(sum(c.players), 0) from challenge_rank_counts c
              where c.challenge_id = ${challengeId} and c.level = 0 and c.grp < me.grp
-           ) + (
-             select coalesce(sum(c.players), 0)
-             from generate_series(1, 3) l(level)
-             join challenge_rank_counts c
-               on c.challenge_id = ${challengeId} and c.level = l.level and c.grp = me.grp
-              and c.bucket >= rank_bucket(l.level - 1, me.at) and c.bucket < rank_bucket(l.level, me.at)
-           ) + (
-             select count(*) from challenge_participants q
-             where q.challenge_id = ${challengeId}
-               and ${sql.raw(keyRow("q"))} < (me.k1, me.k2, me.k3, me.k4)
-               and ${sql.raw(keyRow("q"))} >= ${MINUTE_START}
-           ))::int as rank
+           ) + ${stretchesBefore(challengeId, 1)} + ${stretchesBefore(challengeId, 2)} + ${stretchesBefore(challengeId, 3)}
+             + ${minuteAhead(challengeId)}
+           )::int as rank
     from me`;
 
 export const myRankQuery = (db: Database, challengeId: string, userId: string) =>

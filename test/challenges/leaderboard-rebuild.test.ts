@@ -52,6 +52,7 @@ async function rebuildNow(challengeId: string) {
 }
 
 type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+type BufferCounts = { "Shared Hit Blocks": number; "Shared Read Blocks": number };
 
 /**
  * Every node of the plan of `query` (the very SQL the Worker sends) with sequential scans and sorts
@@ -90,6 +91,22 @@ describe("leaderboards of thousands of players", () => {
       for (const node of participants) expect(node["Node Type"]).not.toBe("Seq Scan");
       expect(nodes.map((node) => node["Index Name"])).toContain("challenge_participants_rank_idx");
     }
+  });
+
+  it("my rank reads a few index pages, not the players ahead of me", async () => {
+    const { player, challenge } = await crowdedChallenge();
+    const { sql: text, params } = new PgDialect().sqlToQuery(myRankSql(challenge.id, player.user.id));
+    const [explained] = await sql<{ "QUERY PLAN": [{ Plan: PlanNode & BufferCounts }] }>(
+      `explain (analyze, buffers, format json) ${text}`,
+      params,
+    );
+    const pages = (node: PlanNode & BufferCounts): number =>
+      (node["Index Name"] === "challenge_participants_rank_idx"
+        ? node["Shared Hit Blocks"] + node["Shared Read Blocks"]
+        : 0) + (node.Plans ?? []).reduce((sum, child) => sum + pages(child as PlanNode & BufferCounts), 0);
+    // Thousands of players rank ahead (an index range over them is dozens of pages); the players of
+    // the caller's minute are a handful.
+    expect(pages(explained!["QUERY PLAN"][0].Plan)).toBeLessThan(10);
   });
 
   it("a cold read answers the top and my rank from the database; the rebuild in pages gives Redis the same board", async () => {

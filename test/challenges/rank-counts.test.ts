@@ -54,16 +54,16 @@ describe("ranks from the counts the database keeps", () => {
     const challenge = await createChallenge(owner.accessToken, { rule: { type: "log_days", target: 50 } });
     const ids = await generateUsers(240, "stretches");
     // Every mix of day, hour, minute and second of joining in each `current` group, each instant
-    // twice (the user id breaks the tie); every fifth player completed, in 18 distinct instants.
+    // twice (the user id breaks the tie); every fifth player completed, in 18 distinct instants; half the instants on a minute's first microsecond.
     await sql(
       `insert into challenge_participants
          (challenge_id, user_id, joined_at, window_start, window_end, current, completed_at)
        select c.id, u.id,
-              now() - interval '9 days' + (u.n % 3) * interval '1 day' + (u.n / 3 % 3) * interval '1 hour'
+              date_trunc('minute', now()) - interval '9 days' + (u.n % 3) * interval '1 day' + (u.n / 3 % 3) * interval '1 hour'
                 + (u.n / 9 % 3) * interval '1 minute' + (u.n / 27 % 2) * interval '1 second',
               (c.starts_at at time zone 'UTC')::date, (c.ends_at at time zone 'UTC')::date,
               case when u.n % 5 = 0 then 50 else u.n / 108 % 3 end,
-              case when u.n % 5 = 0 then now() - interval '1 day' - (u.n / 5 % 3) * interval '1 day'
+              case when u.n % 5 = 0 then date_trunc('minute', now()) - interval '1 day' - (u.n / 5 % 3) * interval '1 day'
                 - (u.n / 15 % 3) * interval '1 hour' - (u.n / 45 % 2) * interval '1 minute' end
        from challenges c, unnest($2::uuid[]) with ordinality as u(id, n)
        where c.id = $1`,
