@@ -2,7 +2,6 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { badges, userBadges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
-import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid } from "../lib/ids";
 import type { BadgeFields, EarnedBadge } from "../routes/badges/badges.schemas";
@@ -48,8 +47,8 @@ const streaksQuery = (db: Database, userId: string) =>
 
 export function getStats(services: Services, auth: AuthContext): Promise<Stats> {
   const { db } = services;
-  return readThrough(services, auth, "stats", async () => {
-    const [result] = await guarded(db, auth.sessionId, [
+  return readThrough(services, auth, "stats", async (batch) => {
+    const [result] = await batch([
       db.execute<{
         version: string;
         current_streak: number | null;
@@ -81,8 +80,8 @@ export function getStats(services: Services, auth: AuthContext): Promise<Stats> 
 
 export function getMyBadges(services: Services, auth: AuthContext): Promise<{ items: EarnedBadge[] }> {
   const { db } = services;
-  return readThrough(services, auth, "badges", async () => {
-    const [rows] = await guarded(db, auth.sessionId, [earnedBadgesQuery(db, auth.userId)]);
+  return readThrough(services, auth, "badges", async (batch) => {
+    const [rows] = await batch([earnedBadgesQuery(db, auth.userId)]);
     return { version: rows[0]?.version ?? 0, value: { items: earnedOf(rows) } };
   });
 }
