@@ -4,6 +4,7 @@ import { send } from "../helpers/requests";
 import { countedRoundTrips, roundTripTags, taggedBindings } from "../helpers/round-trips";
 import { CACHED_READS, recycleIsolate, warmAll } from "../helpers/user-cache";
 import { account } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 
 /**
  * What each step of the user cache costs, counted by the local Neon and Upstash endpoints under tags
@@ -64,5 +65,26 @@ describe("round trips of the user cache", () => {
     const res = await send({ path: CACHED_READS.stats, token: who.accessToken }, taggedBindings(tag));
     expect(res.status).toBe(200);
     expect((await countedRoundTrips(tag)).db).toBe(1);
+  });
+
+  it("the badge catalog with the caller's badges: cold 1 database, 1 Redis; warm 0 database, 1 Redis", async () => {
+    const who = await account();
+    await createLog(who.accessToken, { calories: 300 });
+    await warmAll(who);
+    await createLog(who.accessToken, { calories: 20 }); // the caller's badges are re-read: a miss
+    const cold = roundTripTags();
+    expect((await send({ path: "/v1/badges", token: who.accessToken }, taggedBindings(cold))).status).toBe(
+      200,
+    );
+    const coldCount = await countedRoundTrips(cold);
+    expect(coldCount.db).toBe(1);
+    expect([1, 2]).toContain(coldCount.redis); // READ with the catalog, then the fill after the answer
+    await eventually(async () => {
+      const warm = roundTripTags();
+      expect((await send({ path: "/v1/badges", token: who.accessToken }, taggedBindings(warm))).status).toBe(
+        200,
+      );
+      expect(await countedRoundTrips(warm)).toEqual({ db: 0, redis: 1 });
+    });
   });
 });
