@@ -41,6 +41,14 @@ end
 redis.call('DEL', KEYS[7])
 return 1`;
 
+// Takes the rebuild lock (KEYS[4] = ARGV[1], for ARGV[2] ms) and clears what an earlier rebuild cut
+// short left in the `next` keys (KEYS[1..3]); 0 when another rebuild holds it.
+const LOCK = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1`;
+
 /** How long a rebuild may take before another may start (its unfinished keys expire with it). */
 const REBUILD_LOCK_MS = 60_000;
 
@@ -64,42 +72,42 @@ export async function rebuildBoard(
 ): Promise<number | undefined> {
   const { db, cache } = services;
   const token = crypto.randomUUID();
-  const locked = await cache.attempt(async (redis) => {
-    const acquired = await redis.set(rebuildLockKey(challengeId), token, { nx: true, px: REBUILD_LOCK_MS });
-    if (acquired !== "OK") return false;
-    await redis.del(...nextKeys(challengeId));
-    return true;
-  }, false);
-  if (!locked) return undefined;
+  const locked = await cache.attempt(
+    (redis) =>
+      redis.eval<string[], number>(
+        LOCK,
+        [...nextKeys(challengeId), rebuildLockKey(challengeId)],
+        [token, String(REBUILD_LOCK_MS)],
+      ),
+    0,
+  );
+  if (locked !== 1) return undefined;
+  const swapKeys = [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)];
   let after: string | null = null;
   let loaded = 0;
   for (;;) {
     const { rows } = await participantsPage(db, challengeId, after);
-    if (rows.length === 0) break;
     const args = [String(REBUILD_LOCK_MS)];
     for (const row of rows) {
       const entry = storedEntry(row);
       args.push(row.user_id, String(leaderboardScore(entry)), JSON.stringify(entry), row.display_name);
     }
-    const written = await cache.attempt(
-      (redis) => redis.eval(LOAD_PAGE, nextKeys(challengeId), args).then(() => true),
-      false,
-    );
-    if (!written) return undefined;
     loaded += rows.length;
     after = rows.at(-1)?.user_id ?? null;
-    if (rows.length < REBUILD_PAGE_ROWS) break;
+    const last = rows.length < REBUILD_PAGE_ROWS;
+    // A page and, after the last one, the swap: one Upstash request (run in order, each script atomic).
+    const answers = await cache.attempt(async (redis) => {
+      const pipeline = redis.pipeline();
+      if (rows.length > 0) pipeline.eval(LOAD_PAGE, nextKeys(challengeId), args);
+      if (last) pipeline.eval(SWAP, swapKeys, [token, String(SET_TTL_SECONDS)]);
+      return pipeline.exec<number[]>();
+    }, undefined);
+    if (!answers) return undefined;
+    if (last) {
+      if (answers.at(-1) !== 1) return undefined; // the board was dropped meanwhile (or the lock expired)
+      break;
+    }
   }
-  const swapped = await cache.attempt(
-    (redis) =>
-      redis.eval<string[], number>(
-        SWAP,
-        [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)],
-        [token, String(SET_TTL_SECONDS)],
-      ),
-    0,
-  );
-  if (swapped !== 1) return undefined;
   staleBoards.delete(challengeId);
   remember(knownBoards, challengeId);
   return loaded;
