@@ -114,15 +114,21 @@ export class Counters {
   }
 
   /**
-   * Lets deferred work finish: the fixed wait, then (rarely needed) until the meter sees nothing in
-   * flight, so that it cannot leak into the next request's counts. Returns the counters then.
+   * Lets deferred work finish: the fixed wait, then until the meter has seen nothing in flight and
+   * nothing started for one poll (20 ms), so that it cannot leak into the next request's counts: a
+   * chain of deferred round trips (a board rebuild) has instants with none in flight between its
+   * steps. Returns the counters then.
    */
   async settle() {
     await sleep(this.settleMs);
+    let quietAt: number | undefined; // round trips started by the last poll that saw none in flight
     for (let waited = 0; ; waited += 20) {
       const counts = await this.read();
       const meter = counts[2];
-      if ((meter.db.inflight === 0 && meter.redis.inflight === 0) || waited >= 2000) return counts;
+      const started = meter.db.started + meter.redis.started;
+      const idle = meter.db.inflight === 0 && meter.redis.inflight === 0;
+      if ((idle && started === quietAt) || waited >= 2000) return counts;
+      quietAt = idle ? started : undefined;
       await sleep(20);
     }
   }

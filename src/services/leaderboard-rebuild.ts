@@ -12,33 +12,39 @@ import {
 } from "./leaderboard-store";
 import { type ParticipantRow, participantsPage, REBUILD_PAGE_ROWS } from "./ranking";
 
-// One page of a rebuild: adds the players the board being built does not have yet (a player it
-// has was written there by a newer UPSERT). ARGV: TTL, then (id, score, entry, name) per player.
+// One page of a rebuild: adds the players the board being built (KEYS[1..3]) does not have yet (a
+// player it has was written there by a newer UPSERT). ARGV: its TTL (ms), the rebuild's token on the
+// last page ('' before), the live board's TTL (s), then (id, score, entry, name) per player. After
+// the last page, in the same script (so a page that fails is never swapped in), the board built
+// replaces the live one (KEYS[4..6]) at once, if this rebuild still holds the lock (KEYS[7] = token):
+// a dropped board (closed, deleted) is not brought back.
 const LOAD_PAGE = `
-local loaded = 0
-for i = 2, #ARGV, 4 do
+for i = 4, #ARGV, 4 do
   if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
     redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3])
-    loaded = loaded + 1
   end
 end
 for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
-return loaded`;
-
-// Replaces the live board with the one built (KEYS[4..6]) at once, if this rebuild still holds
-// the lock (KEYS[7] = ARGV[1]): a dropped board (closed, deleted) is not brought back.
-const SWAP = `
-if redis.call('GET', KEYS[7]) ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[4]) == 1 then
+if ARGV[2] == '' then return 1 end
+if redis.call('GET', KEYS[7]) ~= ARGV[2] then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
   for k = 1, 3 do
-    redis.call('DEL', KEYS[k])
-    if redis.call('EXISTS', KEYS[k + 3]) == 1 then redis.call('RENAME', KEYS[k + 3], KEYS[k]) end
-    redis.call('EXPIRE', KEYS[k], ARGV[2])
+    redis.call('DEL', KEYS[k + 3])
+    if redis.call('EXISTS', KEYS[k]) == 1 then redis.call('RENAME', KEYS[k], KEYS[k + 3]) end
+    redis.call('EXPIRE', KEYS[k + 3], ARGV[3])
   end
 end
 redis.call('DEL', KEYS[7])
+return 1`;
+
+// Takes the rebuild lock (KEYS[4] = ARGV[1], for ARGV[2] ms) and clears what an earlier rebuild cut
+// short left in the `next` keys (KEYS[1..3]); 0 when another rebuild holds it.
+const LOCK = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 1`;
 
 /** How long a rebuild may take before another may start (its unfinished keys expire with it). */
@@ -64,42 +70,36 @@ export async function rebuildBoard(
 ): Promise<number | undefined> {
   const { db, cache } = services;
   const token = crypto.randomUUID();
-  const locked = await cache.attempt(async (redis) => {
-    const acquired = await redis.set(rebuildLockKey(challengeId), token, { nx: true, px: REBUILD_LOCK_MS });
-    if (acquired !== "OK") return false;
-    await redis.del(...nextKeys(challengeId));
-    return true;
-  }, false);
-  if (!locked) return undefined;
+  const locked = await cache.attempt(
+    (redis) =>
+      redis.eval<string[], number>(
+        LOCK,
+        [...nextKeys(challengeId), rebuildLockKey(challengeId)],
+        [token, String(REBUILD_LOCK_MS)],
+      ),
+    0,
+  );
+  if (locked !== 1) return undefined;
+  const pageKeys = [...nextKeys(challengeId), ...boardKeys(challengeId), rebuildLockKey(challengeId)];
   let after: string | null = null;
   let loaded = 0;
   for (;;) {
     const { rows } = await participantsPage(db, challengeId, after);
-    if (rows.length === 0) break;
-    const args = [String(REBUILD_LOCK_MS)];
+    const last = rows.length < REBUILD_PAGE_ROWS;
+    const args = [String(REBUILD_LOCK_MS), last ? token : "", String(SET_TTL_SECONDS)];
     for (const row of rows) {
       const entry = storedEntry(row);
       args.push(row.user_id, String(leaderboardScore(entry)), JSON.stringify(entry), row.display_name);
     }
     const written = await cache.attempt(
-      (redis) => redis.eval(LOAD_PAGE, nextKeys(challengeId), args).then(() => true),
-      false,
+      (redis) => redis.eval<string[], number>(LOAD_PAGE, pageKeys, args),
+      0,
     );
-    if (!written) return undefined;
+    if (written !== 1) return undefined; // Redis failed, or (last page) the board was dropped meanwhile
     loaded += rows.length;
     after = rows.at(-1)?.user_id ?? null;
-    if (rows.length < REBUILD_PAGE_ROWS) break;
+    if (last) break;
   }
-  const swapped = await cache.attempt(
-    (redis) =>
-      redis.eval<string[], number>(
-        SWAP,
-        [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)],
-        [token, String(SET_TTL_SECONDS)],
-      ),
-    0,
-  );
-  if (swapped !== 1) return undefined;
   staleBoards.delete(challengeId);
   remember(knownBoards, challengeId);
   return loaded;

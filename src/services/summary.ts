@@ -1,5 +1,4 @@
 import { sql } from "drizzle-orm";
-import { guarded } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import type { DaySummary, Summary } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
@@ -72,8 +71,8 @@ export async function getSummary(
 ): Promise<Summary> {
   assertDayRange(from, to);
   const { db } = services;
-  return readThrough(services, auth, `summary:${from}:${to}`, async () => {
-    const [result] = await guarded(db, auth.sessionId, [
+  return readThrough(services, auth, `summary:${from}:${to}`, async (batch) => {
+    const [result] = await batch([
       db.execute<DayRow>(sql`
       with totals as (
         select local_date, count(*)::int as meals, coalesce(sum(calories), 0)::int as calories,

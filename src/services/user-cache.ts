@@ -5,7 +5,11 @@ import { sessionEnded } from "../lib/errors";
 import type { AuthContext, Services } from "../types";
 import { redisBreaker } from "./cache";
 import { isRevocationPending, revokedSessionKey } from "./revocation";
+import { databaseEpoch, type EpochRead, type LoadBatch, loadBatch } from "./user-cache-epoch";
+import { expectMiss, forgetWriters, noteReread } from "./user-cache-hints";
 import { FENCE, PUSH_EPOCH, READ, SETTLE, STORE } from "./user-cache-scripts";
+
+export { rememberWriter } from "./user-cache-hints";
 
 /**
  * Per-user read cache (summaries, stats, badges) that never serves data older than the user's last
@@ -55,17 +59,23 @@ let verified: { epoch: number; recoveries: number; at: number } | undefined;
 /** Test seam: forget what this isolate checked, as a recycled isolate would. */
 export function forgetUserCacheChecks() {
   verified = undefined;
-  recentWriters.clear();
+  forgetWriters();
 }
 
 const needsEpochCheck = () => verified === undefined || verified.recoveries !== redisBreaker.recoveries;
 
-async function databaseEpoch(db: Database): Promise<number> {
-  const result = await db.execute<{ epoch: string }>(sql`select epoch::text as epoch from cache_epoch`);
-  return Number(result.rows[0]?.epoch ?? 0);
-}
-
 const epochNumber = (epoch: string) => Number.parseInt(epoch, 10) || 0;
+
+/**
+ * Whether Redis's epoch (as READ answered) is the database's as this isolate last read it. If not,
+ * Redis has not heard of a write that could not reach it: the database's is pushed there, which
+ * retires every entry, and none is served.
+ */
+function epochAgrees(services: Pick<Services, "cache" | "defer">, answer: ReadAnswer): boolean {
+  if (verified !== undefined && epochNumber(String(answer[1])) === verified.epoch) return true;
+  if (verified) pushEpoch(services, verified.epoch);
+  return false;
+}
 
 function pushEpoch(services: Pick<Services, "cache" | "defer">, epoch: number) {
   services.defer(
@@ -74,34 +84,6 @@ function pushEpoch(services: Pick<Services, "cache" | "defer">, epoch: number) {
       null,
     ),
   );
-}
-
-/**
- * Users this isolate saw write, and the entries re-read since: the next read of any other entry is
- * known to miss, so it asks PostgreSQL at the same time as Redis instead of after it (a cold read in
- * one round trip rather than two). Only a hint: correctness never depends on it. Bounded, and
- * forgotten after the entry TTL.
- */
-const recentWriters = new Map<string, { at: number; reread: Set<string> }>();
-const RECENT_WRITERS_MAX = 10_000;
-
-export function rememberWriter(userId: string) {
-  recentWriters.delete(userId);
-  if (recentWriters.size >= RECENT_WRITERS_MAX) {
-    const oldest = recentWriters.keys().next().value;
-    if (oldest !== undefined) recentWriters.delete(oldest);
-  }
-  recentWriters.set(userId, { at: Date.now(), reread: new Set() });
-}
-
-function expectMiss(userId: string, name: string) {
-  const writer = recentWriters.get(userId);
-  if (!writer) return false;
-  if (Date.now() - writer.at > ENTRY_TTL_SECONDS * 1000) {
-    recentWriters.delete(userId);
-    return false;
-  }
-  return !writer.reread.has(name);
 }
 
 type ReadAnswer = [
@@ -115,28 +97,28 @@ type ReadAnswer = [
 
 /**
  * `name` for the user from the cache when warm (no database), else from `load` (one database round
- * trip), filling the cache after the response when that is safe. When the miss is certain (right
- * after the user's write) or Redis must first be checked against the database epoch, both are asked
- * at once.
+ * trip, which also reads the database epoch), filling the cache after the response when that is safe.
+ * When the miss is certain (right after the user's write) or Redis must first be checked against the
+ * database epoch, both are asked at once.
  */
 export async function readThrough<T>(
   services: Services,
   auth: AuthContext,
   name: string,
-  load: () => Promise<Versioned<T>>,
+  load: (batch: LoadBatch) => Promise<Versioned<T>>,
 ): Promise<T> {
   const { cache, db, defer } = services;
   if (isRevocationPending(auth.sessionId)) throw sessionEnded();
-  const checkEpoch = cache.redis && needsEpochCheck() ? databaseEpoch(db) : undefined;
-  if (!checkEpoch && verified && Date.now() - verified.at > EPOCH_RECHECK_MS) {
-    verified.at = Date.now();
-    defer(databaseEpoch(db).then(noteEpoch, () => {}));
-  }
+  const mustCheck = cache.redis !== undefined && needsEpochCheck();
   const recoveriesAtCheck = redisBreaker.recoveries;
-  const speculative = checkEpoch || expectMiss(auth.userId, name) ? load() : undefined;
+  let epochRead: EpochRead | undefined;
+  const batch = loadBatch(services, auth, (read) => {
+    epochRead = read;
+  });
+  const speculative =
+    mustCheck || expectMiss(auth.userId, name, ENTRY_TTL_SECONDS * 1000) ? load(batch) : undefined;
   // Handled here too: if the cache answers first and the load fails, that failure is not unhandled.
   speculative?.catch(() => {});
-  checkEpoch?.catch(() => {});
 
   const k = userCacheKeys(auth.userId);
   const entryKey = k.entry(name, auth.sessionId);
@@ -151,19 +133,29 @@ export async function readThrough<T>(
   );
   if (answer?.[0] === 1) throw sessionEnded();
 
-  let usable = answer !== undefined;
-  if (answer && checkEpoch) {
-    const epoch = await checkEpoch;
-    verified = { epoch, recoveries: recoveriesAtCheck, at: Date.now() };
+  // An isolate that must check the epoch first (new, or Redis just came back) waits for its load,
+  // which read the epoch in the same batch: nothing from Redis is trusted before that.
+  if (answer && mustCheck) {
+    await speculative;
+    if (epochRead) verified = { epoch: epochRead.epoch, recoveries: recoveriesAtCheck, at: epochRead.at };
   }
-  if (answer && (verified === undefined || epochNumber(String(answer[1])) !== verified.epoch)) {
-    // Redis has not heard of a write that could not reach it: retire every entry, serve none.
-    if (verified) pushEpoch(services, verified.epoch);
-    usable = false;
+  let usable = answer !== undefined && epochAgrees(services, answer);
+  if (answer && usable && answer[5] !== null && answer[5] !== false) {
+    if (verified && Date.now() - verified.at > EPOCH_RECHECK_MS) {
+      // Only warm reads here for a while (every miss reads the epoch in its own batch): read it on
+      // its own, in the background. README "Caches that are never stale": this bounds the one case left.
+      verified.at = Date.now();
+      defer(databaseEpoch(db).then(noteEpoch, () => {}));
+    }
+    return answer[5] as T;
   }
-  if (answer && usable && answer[5] !== null && answer[5] !== false) return answer[5] as T;
 
-  const fresh = await (speculative ?? load());
+  const fresh = await (speculative ?? load(batch));
+  if (answer && usable && epochRead && verified && epochRead.at >= verified.at) {
+    // The miss's own batch read the epoch: its check, and the fill's, at no extra round trip.
+    verified = { ...verified, epoch: epochRead.epoch, at: epochRead.at };
+    usable = epochAgrees(services, answer);
+  }
   if (answer && usable) {
     const json = JSON.stringify(fresh.value);
     if (json.length <= ENTRY_MAX_CHARS) {
@@ -188,7 +180,7 @@ export async function readThrough<T>(
         ),
       );
     }
-    recentWriters.get(auth.userId)?.reread.add(name);
+    noteReread(auth.userId, name);
   }
   return fresh.value;
 }

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createLog } from "../helpers/logs";
 import { send } from "../helpers/requests";
-import { CACHED_READS, recycleIsolate, upstashWith, warmAll } from "../helpers/user-cache";
+import { countedRoundTrips, roundTripTags, taggedBindings } from "../helpers/round-trips";
+import { CACHED_READS, recycleIsolate, warmAll } from "../helpers/user-cache";
 import { account } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 
 /**
  * What each step of the user cache costs, counted by the local Neon and Upstash endpoints under tags
@@ -10,29 +12,6 @@ import { account } from "../helpers/users";
  * read 1 database round trip, with Redis asked in parallel; a write 1 database round trip, with its
  * fence in parallel.
  */
-
-const tags = () => {
-  const id = crypto.randomUUID().slice(0, 8);
-  return { db: `db-${id}`, redis: `redis-${id}` };
-};
-
-async function counted(tag: { db: string; redis: string }) {
-  const [db, redis] = await Promise.all([
-    fetch(`${inject("neonControlUrl")}/stats?tag=${tag.db}`).then(
-      (r) => r.json() as Promise<{ httpRequests: number }>,
-    ),
-    fetch(`${inject("upstashUrl")}/__stack/stats?tag=${tag.redis}`).then(
-      (r) => r.json() as Promise<{ requests: number }>,
-    ),
-  ]);
-  return { db: db.httpRequests, redis: redis.requests };
-}
-
-const taggedBindings = (tag: { db: string; redis: string }) => ({
-  ...upstashWith(`__tag/${tag.redis}`),
-  CACHE_TIMEOUT_MS: "1000",
-  NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag.db}/sql`),
-});
 
 afterEach(() => recycleIsolate());
 
@@ -42,12 +21,12 @@ describe("round trips of the user cache", () => {
     await createLog(who.accessToken, { calories: 300 });
     await warmAll(who);
     for (const path of Object.values(CACHED_READS)) {
-      const tag = tags();
+      const tag = roundTripTags();
       const res = await send({ path, token: who.accessToken }, taggedBindings(tag));
       expect(res.status).toBe(200);
-      expect(await counted(tag), path).toEqual({ db: 0, redis: 1 });
+      expect(await countedRoundTrips(tag), path).toEqual({ db: 0, redis: 1 });
     }
-    const tag = tags();
+    const tag = roundTripTags();
     const written = await send(
       {
         method: "POST",
@@ -59,7 +38,7 @@ describe("round trips of the user cache", () => {
     );
     expect(written.status).toBe(201);
     // Fence before the answer, settle after it (the deferred settle may or may not have landed yet).
-    const afterWrite = await counted(tag);
+    const afterWrite = await countedRoundTrips(tag);
     expect(afterWrite.db).toBe(1);
     expect([1, 2]).toContain(afterWrite.redis);
   });
@@ -69,22 +48,43 @@ describe("round trips of the user cache", () => {
     await createLog(who.accessToken, { calories: 300 });
     await warmAll(who); // this isolate has checked the epoch: what follows is the steady state
     await createLog(who.accessToken, { calories: 20 });
-    const tag = tags();
+    const tag = roundTripTags();
     const res = await send({ path: CACHED_READS.stats, token: who.accessToken }, taggedBindings(tag));
     expect(res.status).toBe(200);
-    const cold = await counted(tag);
+    const cold = await countedRoundTrips(tag);
     expect(cold.db).toBe(1);
     expect([1, 2]).toContain(cold.redis);
   });
 
-  it("the first read of a new isolate also reads the database epoch, in parallel with the value", async () => {
+  it("the first read of a new isolate reads the database epoch in the value's own batch: 1 round trip", async () => {
     const who = await account();
     await createLog(who.accessToken, { calories: 300 });
     await warmAll(who);
     recycleIsolate();
-    const tag = tags();
+    const tag = roundTripTags();
     const res = await send({ path: CACHED_READS.stats, token: who.accessToken }, taggedBindings(tag));
     expect(res.status).toBe(200);
-    expect((await counted(tag)).db).toBe(2);
+    expect((await countedRoundTrips(tag)).db).toBe(1);
+  });
+
+  it("the badge catalog with the caller's badges: cold 1 database, 1 Redis; warm 0 database, 1 Redis", async () => {
+    const who = await account();
+    await createLog(who.accessToken, { calories: 300 });
+    await warmAll(who);
+    await createLog(who.accessToken, { calories: 20 }); // the caller's badges are re-read: a miss
+    const cold = roundTripTags();
+    expect((await send({ path: "/v1/badges", token: who.accessToken }, taggedBindings(cold))).status).toBe(
+      200,
+    );
+    const coldCount = await countedRoundTrips(cold);
+    expect(coldCount.db).toBe(1);
+    expect([1, 2]).toContain(coldCount.redis); // READ with the catalog, then the fill after the answer
+    await eventually(async () => {
+      const warm = roundTripTags();
+      expect((await send({ path: "/v1/badges", token: who.accessToken }, taggedBindings(warm))).status).toBe(
+        200,
+      );
+      expect(await countedRoundTrips(warm)).toEqual({ db: 0, redis: 1 });
+    });
   });
 });

@@ -1,7 +1,11 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { buildApp } from "../../src/app";
+import { boardExists, createChallenge, join, newPlayer } from "../helpers/challenges";
+import { send } from "../helpers/requests";
+import { countedRoundTrips, type RoundTripTags, roundTripTags, taggedBindings } from "../helpers/round-trips";
 import { signUp } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 
 // The design's target: a meal log that advances several challenges and awards a badge is still ONE atomic
 // database round trip. Counted by the local Neon endpoint under a tag of this test's own.
@@ -95,5 +99,28 @@ describe("database round trips of a log write", () => {
     const replay = await create();
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect((await roundTrips(tag)) - before).toBe(2);
+  });
+});
+
+describe("round trips of a leaderboard read", () => {
+  it("cold: 1 database round trip, the rebuild after it 1 more and 2 Redis; warm: 1 Redis, no database", async () => {
+    const player = await newPlayer();
+    const challenge = await createChallenge(player.accessToken);
+    await join(player.accessToken, challenge.id);
+    const read = (tag: RoundTripTags) =>
+      send(
+        { path: `/v1/challenges/${challenge.id}/leaderboard?limit=10`, token: player.accessToken },
+        taggedBindings(tag),
+      );
+
+    const cold = roundTripTags();
+    expect((await read(cold)).status).toBe(200);
+    await eventually(() => boardExists(challenge.id));
+    // READ beside the database read; then the rebuild: its lock, one page, the page with the swap.
+    await eventually(async () => expect(await countedRoundTrips(cold)).toEqual({ db: 2, redis: 3 }));
+
+    const warm = roundTripTags();
+    expect((await read(warm)).status).toBe(200);
+    expect(await countedRoundTrips(warm)).toEqual({ db: 0, redis: 1 });
   });
 });
