@@ -101,6 +101,8 @@ export async function rebuildBoard(
     if (last) break;
   }
   staleBoards.delete(challengeId);
-  remember(knownBoards, challengeId);
+  // A board of no players has no sorted set to read: its next read must ask the database at once,
+  // not after Redis.
+  if (loaded > 0) remember(knownBoards, challengeId);
   return loaded;
 }
