@@ -9,7 +9,6 @@ CREATE TABLE "challenge_rank_counts" (
 	CONSTRAINT "challenge_rank_counts_challenge_id_level_grp_bucket_pk" PRIMARY KEY("challenge_id","level","grp","bucket")
 );
 --> statement-breakpoint
-ALTER TABLE "challenge_rank_counts" ADD CONSTRAINT "challenge_rank_counts_challenge_id_challenges_id_fk" FOREIGN KEY ("challenge_id") REFERENCES "public"."challenges"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 -- A player's place in a challenge's ranking, in the coarse terms the counts are kept in. The ranking
 -- (src/services/ranking.ts): completed first, earlier completion first; then higher `current`;
 -- then earlier join; then user id. Its group: every completed player is in one group, before all
@@ -88,6 +87,12 @@ BEGIN
   CROSS JOIN generate_series(0, 3) AS l(level)
   WHERE d.delta < 0 AND c.challenge_id = d.challenge_id AND c.level = l.level AND c.grp = d.grp
     AND c.bucket = rank_bucket(l.level, d.at) AND c.players = 0;
+  IF TG_OP = 'DELETE' THEN
+    -- Players gone with their challenge (a cascade): so go its counts (there is no foreign key).
+    DELETE FROM challenge_rank_counts c
+    WHERE c.challenge_id IN (SELECT DISTINCT d.id FROM unnest(challenge_ids) AS d(id)
+                             WHERE NOT EXISTS (SELECT 1 FROM challenges WHERE id = d.id));
+  END IF;
   RETURN NULL;
 END
 $$;--> statement-breakpoint

@@ -99,9 +99,11 @@ export const challengeParticipantCounts = pgTable("challenge_participant_counts"
 export const challengeRankCounts = pgTable(
   "challenge_rank_counts",
   {
-    challengeId: uuid("challenge_id")
-      .notNull()
-      .references(() => challenges.id, { onDelete: "cascade" }),
+    // No foreign key: checking one takes a KEY SHARE lock on the challenge row for every new stretch,
+    // which the hourly job's chunks hold FOR UPDATE while they lock players' rows: a log write (its
+    // user's row locked first) would deadlock with them. The counts of a deleted challenge go with its
+    // participants (count_rank_changes).
+    challengeId: uuid("challenge_id").notNull(),
     level: integer("level").notNull(),
     grp: integer("grp").notNull(),
     bucket: timestamp("bucket", { withTimezone: true, mode: "date" }).notNull(),

@@ -53,6 +53,12 @@ BEGIN
   CROSS JOIN generate_series(0, 3) AS l(level)
   WHERE d.delta < 0 AND c.challenge_id = d.challenge_id AND c.level = l.level AND c.grp = d.grp
     AND c.bucket = rank_bucket(l.level, d.at) AND c.players = 0;
+  IF TG_OP = 'DELETE' THEN
+    -- Players gone with their challenge (a cascade): so go its counts (there is no foreign key).
+    DELETE FROM challenge_rank_counts c
+    WHERE c.challenge_id IN (SELECT DISTINCT d.id FROM unnest(challenge_ids) AS d(id)
+                             WHERE NOT EXISTS (SELECT 1 FROM challenges WHERE id = d.id));
+  END IF;
   RETURN NULL;
 END
 $$;
