@@ -19,14 +19,21 @@ export async function step(
 
 /**
  * Puts back what a previous run's background work consumed, for `--reuse`: the big challenge open
- * again (unranked), no job cursors, and the expired sessions (with refresh tokens) the purge removed.
+ * again (unranked), no job cursors, and (unless `sessions` is false: a run of statements only) the
+ * expired sessions (with refresh tokens) the purge removed.
  */
-export async function resetForReuse(client: pg.Client, scale: Scale, progress: Progress) {
+export async function resetForReuse(
+  client: pg.Client,
+  scale: Scale,
+  progress: Progress,
+  { sessions = true }: { sessions?: boolean } = {},
+) {
   await client.query(
     `update challenges set closed_at = null, ends_at = now() + interval '5 days' where id = '${BIG_CHALLENGE_ID}';
      update challenge_participants set final_rank = null where challenge_id = '${BIG_CHALLENGE_ID}' and final_rank is not null;
      delete from job_cursors;`,
   );
+  if (!sessions) return;
   await step(
     client,
     progress,

@@ -39,6 +39,7 @@ export async function measureStatements(
   samples: number,
   settle: () => Promise<void>,
   progress: (line: string) => void,
+  only?: string,
 ): Promise<StatementResult[]> {
   const auth = (sample: Sample): AuthContext => ({
     userId: sample.userId,
@@ -47,7 +48,7 @@ export async function measureStatements(
   });
   const context = { services, pools, auth };
   const results: StatementResult[] = [];
-  for (const spec of STATEMENTS) {
+  for (const spec of STATEMENTS.filter((candidate) => !only || candidate.name.includes(only))) {
     metered.rollback = !spec.commit;
     const requests: StatementRun[][] = [];
     const planned: StatementRun[][] = [];

@@ -1,4 +1,4 @@
-// `npm run bench:scale [-- --smoke] [-- --reuse] [-- --samples N]`: the Worker's statements and
+// `npm run bench:scale [-- --smoke] [-- --reuse] [-- --samples N] [-- --only TEXT]`: the Worker's statements and
 // background work at production size (README, "Performance: scale"). Needs DATABASE_URL (a PostgreSQL 15
 // database it may empty and fill); REDIS_URL for the leaderboard rebuild (else an in-memory Redis).
 // Progress on stderr; results in bench/results/scale.json and scale.md (scale-report.ts).
@@ -28,9 +28,13 @@ import { LATER_PAGE_QUERIES, type Pools, type Sample } from "./scale-statements.
 
 const args = process.argv.slice(2);
 const smoke = args.includes("--smoke") || process.env.BENCH_SCALE === "smoke";
-const reuse = args.includes("--reuse");
+const reuse = args.includes("--reuse") || args.includes("--only");
 const samplesArg = args.indexOf("--samples");
 const samples = samplesArg >= 0 ? Number(args[samplesArg + 1]) : smoke ? 5 : 30;
+// `--only TEXT`: the per-request statements whose name contains TEXT, on the dataset there is (as
+// --reuse), printed and nothing else run or written: a quick before/after of one change.
+const onlyArg = args.indexOf("--only");
+const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
 const progress = (line: string) => process.stderr.write(`[bench:scale] ${line}\n`);
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -71,7 +75,7 @@ await admin.query("create table if not exists bench_meta (key text primary key, 
 const reused = reuse && existing === scale.users;
 if (reused) {
   progress(`reusing the generated dataset (${existing} users)`);
-  await resetForReuse(admin, scale, progress);
+  await resetForReuse(admin, scale, progress, { sessions: !only });
   const kept = await admin.query<{ value: string }>(
     "select value from bench_meta where key = 'generated_seconds'",
   );
@@ -119,7 +123,20 @@ const metered = await meteredDatabase(databaseUrl);
 pools.searchCursors = await laterPageCursors(servicesWith(config), pools);
 metered.take();
 // Per-request statements: no Redis (every read reaches the database: the cold path).
-const statements = await measureStatements(metered, servicesWith(config), pools, samples, settle, progress);
+const statements = await measureStatements(
+  metered,
+  servicesWith(config),
+  pools,
+  samples,
+  settle,
+  progress,
+  only,
+);
+if (only) {
+  await metered.close();
+  await admin.end();
+  process.exit(0);
+}
 
 // Background work: with Redis for the board rebuild (the local stack's Upstash endpoint).
 const stack = await startStack({
