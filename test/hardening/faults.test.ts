@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { redisBreaker } from "../../src/services/cache";
 import { createChallenge } from "../helpers/challenges";
-import { captureConsole, expectConsoleError, outageLines } from "../helpers/console";
+import { captureConsole, outageLines } from "../helpers/console";
 import { DB_TIMEOUT_MS, fingerprint, rowCounts, sql } from "../helpers/db";
+import { createFood } from "../helpers/foods";
 import { Tally } from "../helpers/fuzz";
 import { type Bindings, uniqueIp } from "../helpers/http";
 import { createLog } from "../helpers/logs";
@@ -696,25 +697,36 @@ describe("a batch that fails writes nothing of itself", () => {
     expect((await rowCounts(writer.user.id)).logs).toBe(created);
   });
 
-  it("a statement PostgreSQL refuses midway (NUL in a title) rolls back the whole batch", async () => {
-    // Written when a NUL reached PostgreSQL (a 500); validation now refuses it (400) before any
-    // statement runs, so this no longer fails midway a batch. Either way nothing of it may remain.
-    expectConsoleError();
-    const writer = await account();
+  it("a statement PostgreSQL refuses midway (a log item naming another user's food) rolls back the whole batch", async () => {
+    // The write batch consumes the quota and claims the idempotency key before the insert, whose
+    // log_items_snapshot() refuses a food the writer may not see (SK400): none of it may remain.
+    const [writer, owner] = await Promise.all([account(), account()]);
+    const hidden = await createFood(owner.accessToken, { name: "Someone else's stew" });
     const snapshot = await fingerprint(writer.user.id);
+    const body = { mealType: "lunch", eatenAt: "2026-11-20T12:00:00+09:00", title: "Stew" };
     const res = await send({
       method: "POST",
       path: "/v1/logs",
       token: writer.accessToken,
-      json: { mealType: "lunch", eatenAt: "2026-11-20T12:00:00+09:00", title: "a\u0000b" },
-      headers: { "idempotency-key": "nul-batch" },
+      json: { ...body, items: [{ foodId: hidden.id, grams: 100 }] },
+      headers: { "idempotency-key": "refused-midway" },
     });
-    expect([400, 500]).toContain(res.status);
+    expectProblemRes(res, 400);
+    expect(JSON.stringify(res.body)).toContain("items.0.foodId");
     expect(await fingerprint(writer.user.id)).toBe(snapshot);
     const [quota] = await sql<{ n: string }>("select count(*) as n from write_quota where user_id = $1", [
       writer.user.id,
     ]);
     expect(Number(quota!.n)).toBe(0);
+    // The key was not kept either: the same key with a body that can be written is a new write.
+    const retried = await send({
+      method: "POST",
+      path: "/v1/logs",
+      token: writer.accessToken,
+      json: { ...body, calories: 500 },
+      headers: { "idempotency-key": "refused-midway" },
+    });
+    expect(retried.status).toBe(201);
   });
 });
 
