@@ -10,6 +10,7 @@ import { myRankSql, REBUILD_PAGE_ROWS, topSql } from "../../src/services/ranking
 import {
   boardExists,
   createChallenge,
+  databaseOrder,
   deleteBoard,
   join,
   leaderboardOf,
@@ -33,16 +34,6 @@ async function crowdedChallenge() {
   await join(player.accessToken, challenge.id);
   return { player, challenge };
 }
-
-/** The whole ranking, computed by PostgreSQL in one window (what every board must agree with). */
-const databaseOrder = async (challengeId: string) =>
-  (
-    await sql<{ user_id: string }>(
-      `select user_id from challenge_participants where challenge_id = $1
-       order by completed_at asc nulls last, current desc, joined_at, user_id`,
-      [challengeId],
-    )
-  ).map((row) => row.user_id);
 
 async function rebuildNow(challengeId: string) {
   const ctx = createExecutionContext();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { myRankSql } from "../../src/services/ranking";
 import { authCall } from "../helpers/auth";
-import { createChallenge, join, leave, logToday, newPlayer } from "../helpers/challenges";
+import { createChallenge, databaseOrder, join, leave, logToday, newPlayer } from "../helpers/challenges";
 import { onDay } from "../helpers/dates";
 import { sql, sqlOf } from "../helpers/db";
 import { generateUsers } from "../helpers/generate";
@@ -9,16 +9,6 @@ import { DEFAULT_PASSWORD } from "../helpers/users";
 
 // "How many rank ahead of me" is summed from challenge_rank_counts (drizzle/0019): these tests hold
 // the counts to a recount after every kind of change, and the ranks to the full ranking.
-
-/** The whole ranking of a challenge, as PostgreSQL sorts it (what every rank must agree with). */
-const databaseOrder = async (challengeId: string) =>
-  (
-    await sql<{ user_id: string }>(
-      `select user_id from challenge_participants where challenge_id = $1
-       order by completed_at asc nulls last, current desc, joined_at, user_id`,
-      [challengeId],
-    )
-  ).map((row) => row.user_id);
 
 /** The counts the triggers kept, and the same counts taken afresh from the participants. */
 async function keptAndRecounted(challengeId: string) {

@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import worker from "../../src/index";
 import type { Challenge, Progress } from "../../src/routes/challenges/challenges.schemas";
 import { DAYS, fromNow, onDay } from "./dates";
+import { sql } from "./db";
 import { callJson } from "./http";
 import { type LogWrite, logMeal, type WriteEvent } from "./logs";
 import { upstash } from "./redis";
@@ -139,6 +140,16 @@ export async function leaderboardOf(token: string, id: string, limit?: number): 
 
 /** The user ids of a board's items, in rank order. */
 export const boardOrder = (board: Board) => board.items.map((item) => item.user.id);
+
+/** The whole ranking of a challenge, as PostgreSQL sorts it (what every board and rank must agree with). */
+export const databaseOrder = async (challengeId: string) =>
+  (
+    await sql<{ user_id: string }>(
+      `select user_id from challenge_participants where challenge_id = $1
+       order by completed_at asc nulls last, current desc, joined_at, user_id`,
+      [challengeId],
+    )
+  ).map((row) => row.user_id);
 
 /** Pages through GET /v1/challenges (`query`) until `done(items so far)` or the end; returns every item. */
 export async function scanChallenges(
