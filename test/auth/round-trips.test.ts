@@ -1,27 +1,21 @@
 import { createExecutionContext, env } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { hashPassword, randomSalt } from "../../src/lib/password";
 import { claimsOf, forgeAccessToken, sessionIdOf } from "../helpers/auth";
 import { sql } from "../helpers/db";
 import { uniqueIp } from "../helpers/http";
+import { countedRoundTrips, roundTripTags, taggedBindings } from "../helpers/round-trips";
 import { signUp } from "../helpers/users";
 
 // Issue 15: sign-in, password change and deletion in ONE database round trip, and no Redis round
 // trip before it (the per-IP limit is counted in parallel). Counted by the local Neon and Upstash
 // endpoints under a tag of each test's own.
-async function stats(control: string, tag: string, counter: "httpRequests" | "requests") {
-  return ((await (await fetch(`${control}/stats?tag=${tag}`)).json()) as Record<string, number>)[counter];
-}
 
 /** The app with its Neon and Upstash endpoints tagged; `roundTrips()` reads the tag's counters. */
 function tagged() {
-  const tag = `auth-rt-${crypto.randomUUID()}`;
-  const bindings = {
-    ...env,
-    NEON_FETCH_ENDPOINT: inject("neonHttpUrl").replace(/\/sql$/, `/__tag/${tag}/sql`),
-    UPSTASH_REDIS_REST_URL: `${inject("upstashUrl").replace(/\/$/, "")}/__tag/${tag}`,
-  };
+  const tag = roundTripTags();
+  const bindings = { ...env, ...taggedBindings(tag) };
   const app = buildApp();
   const ip = uniqueIp();
   return {
@@ -40,10 +34,7 @@ function tagged() {
         bindings,
         createExecutionContext(),
       ),
-    roundTrips: async () => ({
-      db: await stats(inject("neonControlUrl"), tag, "httpRequests"),
-      redis: await stats(inject("upstashControlUrl"), tag, "requests"),
-    }),
+    roundTrips: () => countedRoundTrips(tag),
   };
 }
 

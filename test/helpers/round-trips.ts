@@ -26,6 +26,9 @@ export async function countedRoundTrips(tag: RoundTripTags) {
   return { db: db.httpRequests, redis: redis.requests };
 }
 
+/** Database round trips made so far under these tags. */
+export const databaseRoundTrips = async (tag: RoundTripTags) => (await countedRoundTrips(tag)).db;
+
 /** Bindings that send the Worker's database and Redis requests under these tags. */
 export const taggedBindings = (tag: RoundTripTags): Bindings => ({
   ...upstashWith(`__tag/${tag.redis}`),
