@@ -1,5 +1,5 @@
-// `npm run bench`: the local edge stack with an injected delay, migrations, the real Worker in
-// `wrangler dev`, the scripted workload, then CPU, throughput and bundle size; writes bench/results/.
+// `npm run bench`: the local edge stack with an injected delay, migrations, the real Worker (the deploy
+// bundle in workerd, bench/edge-worker.ts), the scripted workload, then CPU, throughput and bundle size; writes bench/results/.
 // Everything started here is stopped in `finally`, on Ctrl-C and on SIGTERM. See bench/README.md.
 import "../scripts/require-node.mjs";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -19,7 +19,7 @@ import { seedFoods } from "./foods.ts";
 import { type Answer, Counters, client, cpuTicks, median, throughput } from "./measure.ts";
 import { type Results, summarize, textTable, writeResults } from "./report.ts";
 import type { BenchStack } from "./stack.ts";
-import { runAuthWorkload, runWorkload } from "./workload.ts";
+import { measureHealthThroughWranglerDev, runAuthWorkload, runWorkload } from "./workload.ts";
 
 const env = process.env;
 const knob = (name: string, fallback: number) => {
@@ -51,10 +51,11 @@ const log = (line: string) =>
 // ------------------------------------------------------------------------------------------ cleanup
 
 const tmp = await mkdtemp(join(tmpdir(), "sikdan-bench-"));
-const wranglerLog = join(tmp, "wrangler.log");
+const workerLog = join(tmp, "worker.log");
 let stackChild: ChildProcess | undefined;
-let wrangler: ChildProcess | undefined;
-let wranglerPerIp: ChildProcess | undefined;
+let worker: ChildProcess | undefined;
+let workerPerIp: ChildProcess | undefined;
+let wranglerDev: ChildProcess | undefined;
 let builder: ChildProcess | undefined;
 
 /** Stops a detached child and everything it started (its process group), by its id. */
@@ -78,7 +79,7 @@ async function stopGroup(child: ChildProcess | undefined, graceMs = 5000) {
 let cleaning: Promise<void> | undefined;
 function cleanup() {
   cleaning ??= (async () => {
-    await Promise.all([stopGroup(wrangler), stopGroup(wranglerPerIp), stopGroup(builder)]);
+    await Promise.all([worker, workerPerIp, wranglerDev, builder].map((child) => stopGroup(child)));
     if (stackChild) await stopChild(stackChild);
     if (!env.BENCH_KEEP_TMP) await rm(tmp, { recursive: true, force: true });
   })();
@@ -137,11 +138,26 @@ async function measureBundle() {
 }
 
 /**
- * `wrangler dev` on the deploy bundle with `vars`, on a free port; resolves once /health answers.
- * The Worker we measure is the deploy bundle itself (minified, as uploaded): the numbers belong to
- * the bytes we report, and an edit to src/ during the run cannot hot-reload the Worker.
+ * The deploy bundle with `vars` in workerd (bench/edge-worker.ts: Miniflare, configured from
+ * wrangler.toml as `wrangler dev` would), on a free port, in its own process group. The Worker we
+ * measure is the deploy bundle itself (minified, as uploaded): the numbers belong to the bytes we
+ * report, and an edit to src/ during the run cannot reload the Worker under it.
  */
 async function startWorker(bundlePath: string, vars: Record<string, string>, logFile: string) {
+  const port = await freePort();
+  const { child } = await spawnReady<{ url: string }>(new URL("./edge-worker.ts", import.meta.url).pathname, {
+    env: { ...wranglerEnv, BENCH_WORKER: JSON.stringify({ bundle: bundlePath, port, vars, logFile }) },
+    detached: true, // its own process group, so stopping it takes workerd along
+    timeoutMs: 90_000,
+  });
+  return { child, port, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * The same bundle in `wrangler dev`, for the reference row only: what its development proxy adds to
+ * every request (bench/edge-worker.ts says what that proxy is).
+ */
+async function startWranglerDev(bundlePath: string, vars: Record<string, string>, logFile: string) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -168,7 +184,7 @@ async function startWorker(bundlePath: string, vars: Record<string, string>, log
       cwd: root,
       env: wranglerEnv,
       stdio: ["ignore", openSync(logFile, "w"), openSync(logFile, "a")],
-      detached: true, // its own process group, so stopping it takes workerd along
+      detached: true,
     },
   );
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -186,7 +202,7 @@ async function startWorker(bundlePath: string, vars: Record<string, string>, log
   return { child, port, baseUrl };
 }
 
-/** Parent → children map from /proc, to find the workerd processes this wrangler started. */
+/** Parent → children map from /proc, to find the workerd processes under the Worker's process. */
 async function workerdPids(rootPid: number, port: number) {
   const children = new Map<number, number[]>();
   const names = new Map<number, string>();
@@ -232,9 +248,9 @@ async function workerdPids(rootPid: number, port: number) {
 /**
  * CPU of one login: workerd's utime+stime over `cpuLogins` sequential logins, minus the same number of
  * GET /health (what any request costs), per login; the median of `cpuRepeats` such runs, since other
- * work on the machine makes single runs wander. Every workerd of this wrangler is counted: the entry
- * proxy and the Worker run in separate processes, both take part in a login and in a /health, and the
- * subtraction removes the proxy.
+ * work on the machine makes single runs wander. Every workerd under the Worker's process is counted
+ * (Miniflare runs its entry and asset-routing Workers in the same one); the subtraction removes what
+ * they and request handling in general cost.
  */
 async function loginCpu(
   pids: number[],
@@ -308,8 +324,8 @@ try {
     RATE_LIMIT_PER_IP: "off",
     RATE_LIMIT_WRITES_PER_USER: "1000000",
   };
-  const main = await startWorker(built.path, vars, wranglerLog);
-  wrangler = main.child;
+  const main = await startWorker(built.path, vars, workerLog);
+  worker = main.child;
   const { port, baseUrl } = main;
   log(`worker up on ${baseUrl} after ${Math.round((performance.now() - began) / 1000)} s`);
   const { raw: bundleRawBytes, gzip: bundleGzipBytes, reported: wranglerReported } = built;
@@ -336,18 +352,25 @@ try {
       RATE_LIMIT_AUTH_PER_IP: "1000000",
       RATE_LIMIT_SIGNUPS_PER_IP: "1000000",
     },
-    join(tmp, "wrangler-per-ip.log"),
+    join(tmp, "worker-per-ip.log"),
   );
-  wranglerPerIp = perIp.child;
+  workerPerIp = perIp.child;
   log(`worker with per-IP limits on up on ${perIp.baseUrl}`);
   await runAuthWorkload({ call: client(perIp.baseUrl), counters, samples, warmups, recorded });
-  await stopGroup(wranglerPerIp);
+  await stopGroup(workerPerIp);
+
+  // The reference row: GET /health through `wrangler dev` (its development proxy) on the same bundle.
+  const dev = await startWranglerDev(built.path, vars, join(tmp, "wrangler-dev.log"));
+  wranglerDev = dev.child;
+  log(`wrangler dev up on ${dev.baseUrl} (reference row)`);
+  await measureHealthThroughWranglerDev({ call: client(dev.baseUrl), counters, samples, warmups, recorded });
+  await stopGroup(wranglerDev);
   const endpoints = summarize(recorded, delayMs);
 
   // ------------------------------------------------------------------ CPU and throughput (delay off)
   await counters.setDelay(0);
-  const { all: pids, listening } = await workerdPids(wrangler.pid!, port);
-  if (pids.length === 0) throw new Error("found no workerd process under wrangler");
+  const { all: pids, listening } = await workerdPids(worker.pid!, port);
+  if (pids.length === 0) throw new Error("found no workerd process under the Worker's process");
   log(`workerd: ${pids.join(", ")} (listening on ${port}: ${listening ?? "none found"})`);
   const login = () =>
     call({ path: "/v1/auth/login", body: { email: mainUser.email, password: mainUser.password } });

@@ -6,9 +6,14 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Answer, Call, Counters, Sample } from "./measure.ts";
 
-/** The report's rows, in API.md's order. `cache` marks the cached reads measured cold and warm. */
+/**
+ * The report's rows, in API.md's order. `cache` marks the cached reads measured cold and warm;
+ * `reference` a row shown for comparison and left out of the targets.
+ */
 export const ENDPOINTS = {
   health: { name: "GET /health" },
+  // The same request through `wrangler dev`'s development proxy (bench/edge-worker.ts): reference only.
+  healthWranglerDev: { name: "GET /health (through wrangler dev, reference)", reference: true },
   ready: { name: "GET /health/ready" },
   openapi: { name: "GET /openapi.json" },
   docs: { name: "GET /docs" },
@@ -58,7 +63,7 @@ export const ENDPOINTS = {
   recentFoods: { name: "GET /v1/foods/recent" },
   badgesCold: { name: "GET /v1/badges (cold)", cache: "cold" },
   badgesWarm: { name: "GET /v1/badges (warm)", cache: "warm" },
-} as const satisfies Record<string, { name: string; cache?: "cold" | "warm" }>;
+} as const satisfies Record<string, { name: string; cache?: "cold" | "warm"; reference?: true }>;
 
 export type EndpointKey = keyof typeof ENDPOINTS;
 export type Recorded = Record<EndpointKey, { samples: Sample[]; skipped: number }>;
@@ -350,5 +355,20 @@ export async function runAuthWorkload(options: {
       token: token.accessToken,
       body: { password: changed.status === 204 ? NEW_PASSWORD : PASSWORD },
     });
+  }
+}
+
+/** GET /health through `wrangler dev`, `warmups + samples` times, into the reference row. */
+export async function measureHealthThroughWranglerDev(options: {
+  call: (call: Call) => Promise<Answer>;
+  counters: Counters;
+  samples: number;
+  warmups: number;
+  recorded: Recorded;
+}) {
+  const { call, counters, recorded } = options;
+  for (let round = 0; round < options.warmups + options.samples; round++) {
+    const { sample } = await counters.measure(() => call({ path: "/health" }));
+    if (round >= options.warmups) recorded.healthWranglerDev.samples.push(sample);
   }
 }

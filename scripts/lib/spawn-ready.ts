@@ -7,11 +7,12 @@ import { createInterface } from "node:readline";
  */
 export function spawnReady<T>(
   script: string,
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; detached?: boolean } = {},
 ): Promise<{ child: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
