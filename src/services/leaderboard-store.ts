@@ -16,6 +16,12 @@ export const boardKeys = (challengeId: string) => [
 ];
 /** Where a rebuild assembles the board before it replaces the live one (never read as a board). */
 export const nextKeys = (challengeId: string) => boardKeys(challengeId).map((name) => `${name}:next`);
+/**
+ * A rebuild under way: its lock, and the players who left the board meanwhile (the pages it read
+ * before they left must not bring them back). Every change to a board also reaches the board being
+ * built while the lock is held, and wins over what a page read (it is at least as new).
+ */
+export const rebuildKeys = (challengeId: string) => [rebuildLockKey(challengeId), `lb:${challengeId}:left`];
 export const rebuildLockKey = (challengeId: string) => `lb:${challengeId}:rebuilding`;
 
 /**

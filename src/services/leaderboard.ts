@@ -3,12 +3,14 @@ import { sessionEnded } from "../lib/errors";
 import type { LeaderboardSchema, WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
 import { rebuildBoard } from "./leaderboard-rebuild";
+import { READ, REMOVE, RENAME, UPSERT } from "./leaderboard-scripts";
 import {
   boardKeys,
   knownBoards,
   leaderboardScore,
   namesKey,
   nextKeys,
+  rebuildKeys,
   rebuildLockKey,
   remember,
   type StoredEntry,
@@ -29,54 +31,6 @@ import { isRevocationPending, revokedSessionKey } from "./revocation";
  * times to the millisecond, so two completions within one millisecond tie-break by user id.
  */
 export type LeaderboardEntry = z.infer<typeof LeaderboardSchema>["items"][number];
-
-// Built from table constructors and HMGET only: the in-memory Redis of the local stack (fengari Lua)
-// cannot assign into a table, and has table.unpack where Redis's Lua 5.1 has unpack.
-const READ = `
-if redis.call('EXISTS', KEYS[4]) == 1 then return 'revoked' end
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local spread = table.unpack or unpack
-local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-local entries = {}
-local names = {}
-if #ids > 0 then
-  entries = redis.call('HMGET', KEYS[2], spread(ids))
-  names = redis.call('HMGET', KEYS[3], spread(ids))
-end
-local rank = redis.call('ZRANK', KEYS[1], ARGV[2])
-local mine = false
-if rank then mine = redis.call('HGET', KEYS[2], ARGV[2]) end
-return {ids, entries, names, rank or -1, mine}`;
-
-// Only touches boards that exist: a partial set would rank a handful of players as if alone. A
-// player the board does not know by name (ARGV[4] empty) makes it drop the board for a rebuild.
-// A board being rebuilt (KEYS[4..6]) gets the change too, so the rebuild cannot lose it; there, a
-// player not loaded yet is left to the rebuild (which reads them from the database).
-const UPSERT = `
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], ARGV[1], ARGV[4]) end
-  if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
-    redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-    redis.call('HSET', KEYS[5], ARGV[1], ARGV[3])
-  end
-end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-  return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1`;
-
-const REMOVE = `
-for i = 0, 1 do
-  redis.call('ZREM', KEYS[1 + 3 * i], ARGV[1])
-  redis.call('HDEL', KEYS[2 + 3 * i], ARGV[1])
-  redis.call('HDEL', KEYS[3 + 3 * i], ARGV[1])
-end
-return 1`;
 
 type Board = { items: LeaderboardEntry[]; me: Omit<LeaderboardEntry, "user"> | null };
 
@@ -174,7 +128,7 @@ export async function readLeaderboard(
 /** Forgets a board (its challenge was deleted or closed). */
 export function dropLeaderboard(services: Pick<Services, "cache" | "defer">, challengeId: string) {
   knownBoards.delete(challengeId);
-  const keys = [...boardKeys(challengeId), ...nextKeys(challengeId), rebuildLockKey(challengeId)];
+  const keys = [...boardKeys(challengeId), ...nextKeys(challengeId), ...rebuildKeys(challengeId)];
   services.defer(services.cache.attempt((redis) => redis.del(...keys), 0));
 }
 
@@ -206,7 +160,11 @@ export function updateLeaderboards(services: Pick<Services, "cache" | "defer">, 
           };
           pipeline.eval(
             UPSERT,
-            [...boardKeys(change.challengeId), ...nextKeys(change.challengeId)],
+            [
+              ...boardKeys(change.challengeId),
+              ...nextKeys(change.challengeId),
+              ...rebuildKeys(change.challengeId),
+            ],
             [change.userId, leaderboardScore(entry), JSON.stringify(entry), change.displayName ?? ""],
           );
         }
@@ -218,12 +176,6 @@ export function updateLeaderboards(services: Pick<Services, "cache" | "defer">, 
       }),
   );
 }
-
-const RENAME = `
-for k = 1, #KEYS do
-  if redis.call('HEXISTS', KEYS[k], ARGV[1]) == 1 then redis.call('HSET', KEYS[k], ARGV[1], ARGV[2]) end
-end
-return 1`;
 
 /** Moves the user on the boards of the challenges a write's events name (after the response). */
 export function publishProgress(
@@ -261,7 +213,11 @@ export function renameOnLeaderboards(
     services.cache.attempt(async (redis) => {
       const pipeline = redis.pipeline();
       for (const id of challengeIds) {
-        pipeline.eval(RENAME, [namesKey(id), `${namesKey(id)}:next`], [userId, displayName]);
+        pipeline.eval(
+          RENAME,
+          [namesKey(id), `${namesKey(id)}:next`, rebuildLockKey(id)],
+          [userId, displayName],
+        );
       }
       await pipeline.exec();
     }, undefined),
@@ -274,7 +230,8 @@ export function removeFromLeaderboards(services: Services, userId: string, chall
   services.defer(
     services.cache.attempt(async (redis) => {
       const pipeline = redis.pipeline();
-      for (const id of challengeIds) pipeline.eval(REMOVE, [...boardKeys(id), ...nextKeys(id)], [userId]);
+      for (const id of challengeIds)
+        pipeline.eval(REMOVE, [...boardKeys(id), ...nextKeys(id), ...rebuildKeys(id)], [userId]);
       await pipeline.exec();
     }, undefined),
   );
