@@ -8,17 +8,7 @@ import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import type { Challenge, ChallengeStatus, Progress, Rule } from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
-import {
-  claimFor,
-  claimOrReplay,
-  dropExpiredKey,
-  isReplay,
-  lostKeyRace,
-  notReplayed,
-  type Replay,
-  replayWinner,
-  settleClaim,
-} from "./idempotency";
+import { createIdempotently, notReplayed, type Replay, rewriteStoredBody } from "./idempotency";
 import { dropLeaderboard } from "./leaderboard";
 import { guardedWrite } from "./writes";
 
@@ -142,41 +132,29 @@ export async function createChallenge(
 ): Promise<(Challenge & { replayed?: false }) | Replay> {
   const { db } = services;
   assertWindow(input.startsAt, input.endsAt);
-  const claim = await claimFor(auth.userId, idempotencyKey, input, "POST /v1/challenges ");
   const id = uuidv7();
-  try {
-    const [, created, [row]] = await guardedWrite(services, auth, [
-      dropExpiredKey(db, claim),
-      claimOrReplay<string>(
-        db,
-        claim,
-        sql`
-          insert into challenges (id, title, description, rule, starts_at, ends_at, duration_days,
-                                  official, created_by)
-          select ${id}, ${input.title}, ${input.description}, ${JSON.stringify(input.rule)}::jsonb,
-                 ${input.startsAt}::timestamptz, ${input.endsAt}::timestamptz, ${input.durationDays},
-                 false, ${auth.userId}
-          where ${notReplayed}
-          returning id as result`,
-        sql`jsonb_build_object('id', result)`,
-      ),
-      challengeJsonFor(db, auth.userId).where(eq(challenges.id, id)),
+  const newChallengeJson = () => challengeJsonFor(db, auth.userId).where(eq(challenges.id, id));
+  return createIdempotently(services, auth, {
+    key: idempotencyKey,
+    body: input,
+    scope: "POST /v1/challenges ",
+    insert: sql`
+      insert into challenges (id, title, description, rule, starts_at, ends_at, duration_days,
+                              official, created_by)
+      select ${id}, ${input.title}, ${input.description}, ${JSON.stringify(input.rule)}::jsonb,
+             ${input.startsAt}::timestamptz, ${input.endsAt}::timestamptz, ${input.durationDays},
+             false, ${auth.userId}
+      where ${notReplayed}
+      returning id as result`,
+    storedBody: sql`jsonb_build_object('id', result)`,
+    after: (claim) => [
+      newChallengeJson(),
       // The reply to replay is the challenge as this response shows it.
-      db.execute(sql`
-        update idempotency_keys set response_body = (${challengeJsonFor(db, auth.userId).where(eq(challenges.id, id))})
-        where ${claim.key}::text is not null and user_id = ${auth.userId} and key = ${claim.key}
-          and response_body ->> 'id' = ${id}::text`),
-    ]);
-    const outcome = settleClaim(created.rows[0], claim);
-    if (isReplay(outcome)) return { ...outcome, body: toChallenge(outcome.body as ChallengeRow) };
-    return toChallenge((row as { challenge: ChallengeRow }).challenge);
-  } catch (err) {
-    if (lostKeyRace(err, claim)) {
-      const replay = await replayWinner(db, claim);
-      return { ...replay, body: toChallenge(replay.body as ChallengeRow) };
-    }
-    throw err;
-  }
+      rewriteStoredBody(db, claim, sql`response_body ->> 'id' = ${id}::text`, sql`(${newChallengeJson()})`),
+    ],
+    present: (_id: string, [[row]]) => toChallenge((row as { challenge: ChallengeRow }).challenge),
+    presentReplay: (body) => toChallenge(body as ChallengeRow),
+  });
 }
 
 function assertWindow(startsAt: string, endsAt: string | null) {

@@ -6,17 +6,7 @@ import { assertUuid, uuidv7 } from "../lib/ids";
 import { foldSearchText } from "../lib/search-text";
 import type { FoodSchema } from "../routes/foods/foods.schemas";
 import type { AuthContext, Services } from "../types";
-import {
-  claimFor,
-  claimOrReplay,
-  dropExpiredKey,
-  isReplay,
-  lostKeyRace,
-  notReplayed,
-  type Replay,
-  replayWinner,
-  settleClaim,
-} from "./idempotency";
+import { createIdempotently, notReplayed, type Replay } from "./idempotency";
 import { guardedWrite } from "./writes";
 
 /** A food as the API answers it (built by `foodJson`). */
@@ -78,33 +68,24 @@ export async function createFood(
   input: FoodInput,
   idempotencyKey: string | undefined,
 ): Promise<(Food & { replayed: false }) | Replay> {
-  const { db } = services;
-  const claim = await claimFor(auth.userId, idempotencyKey, input, "POST /v1/foods ");
   const id = uuidv7();
   const { per100g } = input;
-  try {
-    const [, created] = await guardedWrite(services, auth, [
-      dropExpiredKey(db, claim),
-      claimOrReplay<Food>(
-        db,
-        claim,
-        sql`
-          insert into foods as f (id, owner_id, source, name, brand, barcode, serving_g, calories_per_100g,
-                                  protein_g_per_100g, carbs_g_per_100g, fat_g_per_100g, search_text)
-          select ${id}, u.id, 'custom', ${input.name}, ${input.brand}, ${input.barcode}, ${input.servingG},
-                 ${per100g.calories}, ${per100g.proteinG}, ${per100g.carbsG}, ${per100g.fatG},
-                 ${searchTextOf(input.name, input.brand)}
-          from users u where u.id = ${auth.userId} and ${notReplayed}
-          returning ${foodJson(auth.userId)} as result`,
-        sql`result::jsonb`,
-      ),
-    ]);
-    const food = settleClaim(created.rows[0], claim);
-    return isReplay(food) ? food : { ...food, replayed: false as const };
-  } catch (err) {
-    if (lostKeyRace(err, claim)) return replayWinner(db, claim);
-    throw err;
-  }
+  return createIdempotently(services, auth, {
+    key: idempotencyKey,
+    body: input,
+    scope: "POST /v1/foods ",
+    insert: sql`
+      insert into foods as f (id, owner_id, source, name, brand, barcode, serving_g, calories_per_100g,
+                              protein_g_per_100g, carbs_g_per_100g, fat_g_per_100g, search_text)
+      select ${id}, u.id, 'custom', ${input.name}, ${input.brand}, ${input.barcode}, ${input.servingG},
+             ${per100g.calories}, ${per100g.proteinG}, ${per100g.carbsG}, ${per100g.fatG},
+             ${searchTextOf(input.name, input.brand)}
+      from users u where u.id = ${auth.userId} and ${notReplayed}
+      returning ${foodJson(auth.userId)} as result`,
+    storedBody: sql`result::jsonb`,
+    after: () => [],
+    present: (food: Food) => ({ ...food, replayed: false as const }),
+  });
 }
 
 /** Whether `id` is a shared product: what turns a refused edit into 403 instead of 404. */

@@ -1,9 +1,12 @@
 import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { constraintOf, sqlState } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
 import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
+import type { AuthContext, Services } from "../types";
+import { type BatchResults, guardedWrite } from "./writes";
 
 /**
  * `Idempotency-Key` for the writes that create things (API.md: same key and body within 24 h →
@@ -26,7 +29,7 @@ const stableJson = (value: unknown): string =>
  * The claim of one request. `scope` tells routes apart (empty for `POST /v1/logs`, whose hashes
  * predate it); key order in the body does not matter.
  */
-export async function claimFor(
+async function claimFor(
   userId: string,
   key: string | undefined,
   body: unknown,
@@ -37,7 +40,7 @@ export async function claimFor(
 }
 
 /** Frees the user's key when its 24 h are over, so the statement after it may claim it anew. */
-export const dropExpiredKey = (db: Database, claim: IdempotencyClaim) =>
+const dropExpiredKey = (db: Database, claim: IdempotencyClaim) =>
   db
     .delete(idempotencyKeys)
     .where(
@@ -51,7 +54,7 @@ export const dropExpiredKey = (db: Database, claim: IdempotencyClaim) =>
 /** The condition an idempotent insert carries: no stored answer for this key. */
 export const notReplayed = sql`not exists (select 1 from existing)`;
 
-export type ClaimRow<T> = {
+type ClaimRow<T> = {
   outcome: "created" | "existing";
   result: T | null;
   request_hash: string | null;
@@ -63,7 +66,7 @@ export type ClaimRow<T> = {
  * `notReplayed`, returning a `result` column) runs and `storedBody` (an expression over `result`)
  * is kept for 24 h as the answer to replay.
  */
-export const claimOrReplay = <T>(db: Database, claim: IdempotencyClaim, insert: SQL, storedBody: SQL) =>
+const claimOrReplay = <T>(db: Database, claim: IdempotencyClaim, insert: SQL, storedBody: SQL) =>
   db.execute<ClaimRow<T>>(sql`
     with existing as (
       select request_hash, response_body from idempotency_keys
@@ -88,18 +91,18 @@ function replayOrConflict(storedHash: string | null, body: unknown, claim: Idemp
 }
 
 /** What `claimOrReplay` said: the new `result`, or the replay (or 409). */
-export function settleClaim<T>(row: ClaimRow<T> | undefined, claim: IdempotencyClaim): T | Replay {
+function settleClaim<T>(row: ClaimRow<T> | undefined, claim: IdempotencyClaim): T | Replay {
   if (row?.outcome === "created" && row.result !== null) return row.result;
   if (row?.outcome === "existing") return replayOrConflict(row.request_hash, row.body, claim);
   throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
 }
 
 /** Another request with the same key committed between our snapshot and our claim. */
-export const lostKeyRace = (err: unknown, claim: IdempotencyClaim) =>
+const lostKeyRace = (err: unknown, claim: IdempotencyClaim) =>
   claim.key !== null && sqlState(err) === "23505" && constraintOf(err) === "idempotency_keys_user_id_key_pk";
 
 /** The answer of the request that won the race for the key (one more round trip, rare). */
-export async function replayWinner(db: Database, claim: IdempotencyClaim): Promise<Replay> {
+async function replayWinner(db: Database, claim: IdempotencyClaim): Promise<Replay> {
   const [row] = await db
     .select({ requestHash: idempotencyKeys.requestHash, body: idempotencyKeys.responseBody })
     .from(idempotencyKeys)
@@ -108,5 +111,62 @@ export async function replayWinner(db: Database, claim: IdempotencyClaim): Promi
   return replayOrConflict(row.requestHash, row.body, claim);
 }
 
-export const isReplay = (value: unknown): value is Replay =>
+const isReplay = (value: unknown): value is Replay =>
   typeof value === "object" && value !== null && (value as { replayed?: unknown }).replayed === true;
+
+/**
+ * A statement for after the claim, in the same batch: `body` (an expression that may read
+ * `response_body`) becomes the stored answer of the claim, where `ours` (a condition on
+ * `response_body`) says this request wrote it (a replay's stored answer stays as it was).
+ */
+export const rewriteStoredBody = (db: Database, claim: IdempotencyClaim, ours: SQL, body: SQL) =>
+  db.execute(sql`
+    update idempotency_keys set response_body = ${body}
+    where ${claim.key}::text is not null and user_id = ${claim.userId} and key = ${claim.key} and ${ours}`);
+
+/** What a create brings to `createIdempotently`; `T` is its insert's `result`. */
+export type IdempotentCreate<T, Extra extends readonly BatchItem<"pg">[], R> = {
+  /** The request's `Idempotency-Key`, the body it hashes and the route's scope (see claimFor). */
+  key: string | undefined;
+  body: unknown;
+  scope?: string;
+  /** The insert: guarded by `notReplayed`, returning a `result` column. */
+  insert: SQL;
+  /** The answer kept for replays: an expression over `result`. */
+  storedBody: SQL;
+  /** The statements that follow the claim in the same batch (they run on a replay too). */
+  after: (claim: IdempotencyClaim) => Extra;
+  /** The response of the request that created, from `result` and what `after` returned. */
+  present: (result: T, after: BatchResults<Extra>) => R | Promise<R>;
+  /** A replayed answer's body as the response shows it (default: as stored). */
+  presentReplay?: (body: unknown) => unknown;
+};
+
+/**
+ * An idempotent create in one round trip: the claim (expired key dropped, then the stored answer or
+ * the insert) and `after` in one `guardedWrite` batch; then the new thing, the replay or 409. A
+ * request that lost the race for its key to a concurrent one answers the winner's reply instead.
+ */
+// `| []`: what `after` returns is inferred as a tuple, so `present` reads each statement's own result.
+export async function createIdempotently<T, Extra extends readonly BatchItem<"pg">[] | [], R>(
+  services: Services,
+  auth: AuthContext,
+  create: IdempotentCreate<T, Extra, R>,
+): Promise<R | Replay> {
+  const { db } = services;
+  const claim = await claimFor(auth.userId, create.key, create.body, create.scope);
+  const shown = (replay: Replay): Replay =>
+    create.presentReplay ? { ...replay, body: create.presentReplay(replay.body) } : replay;
+  try {
+    const [, created, ...after] = await guardedWrite(services, auth, [
+      dropExpiredKey(db, claim),
+      claimOrReplay<T>(db, claim, create.insert, create.storedBody),
+      ...create.after(claim),
+    ]);
+    const outcome = settleClaim(created.rows[0], claim);
+    return isReplay(outcome) ? shown(outcome) : await create.present(outcome, after);
+  } catch (err) {
+    if (lostKeyRace(err, claim)) return shown(await replayWinner(db, claim));
+    throw err;
+  }
+}

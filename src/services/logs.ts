@@ -6,17 +6,7 @@ import { assertUuid, uuidv7 } from "../lib/ids";
 import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Log, LogItemInput } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
-import {
-  claimFor,
-  claimOrReplay,
-  dropExpiredKey,
-  isReplay,
-  lostKeyRace,
-  notReplayed,
-  type Replay,
-  replayWinner,
-  settleClaim,
-} from "./idempotency";
+import { createIdempotently, notReplayed, type Replay, rewriteStoredBody } from "./idempotency";
 import { publishProgress } from "./leaderboard";
 import { fromSnapshot, itemsSnapshot, noItems } from "./log-items";
 import { deletePhotosLater, logNotFound, presentLog, presentLogs, type StoredLog } from "./photos";
@@ -71,50 +61,45 @@ export async function createLog(
   const { db } = services;
   // A log of typed-in numbers is hashed as before logs had items: keys stored then still replay.
   const { items: _none, ...typedIn } = fields;
-  const claim = await claimFor(auth.userId, idempotencyKey, fields.items ? fields : typedIn);
-  const { key } = claim;
   const id = uuidv7();
   // From items, the numbers come from the foods, resolved in this same statement.
   const snapshot = fields.items ? sql`cross join lateral ${itemsSnapshot(sql`u.id`, fields.items)} s` : sql``;
   const { calories, proteinG, carbsG, fatG, items } = fields.items
     ? fromSnapshot
     : { ...fields, items: noItems };
-  try {
-    const [, created, applied] = await guardedWrite(services, auth, [
-      dropExpiredKey(db, claim),
-      claimOrReplay<StoredLog>(
-        db,
-        claim,
-        sql`
-          insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
-                                 calories, protein_g, carbs_g, fat_g, items, tags)
-          select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
-                 local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
-                 ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${calories},
-                 ${proteinG}, ${carbsG}, ${fatG}, ${items},
-                 array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
-          from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
-          returning meal_log_json(meal_logs) as result`,
-        sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
-      ),
+  return createIdempotently(services, auth, {
+    key: idempotencyKey,
+    body: fields.items ? fields : typedIn,
+    insert: sql`
+      insert into meal_logs (id, user_id, meal_type, eaten_at, local_date, title, note, photo_url,
+                             calories, protein_g, carbs_g, fat_g, items, tags)
+      select ${id}, u.id, ${fields.mealType}, ${fields.eatenAt}::timestamptz,
+             local_day(${fields.eatenAt}::timestamptz, u.timezone, u.day_start_hour),
+             ${fields.title}, ${fields.note}, ${fields.photoUrl}, ${calories},
+             ${proteinG}, ${carbsG}, ${fatG}, ${items},
+             array(select jsonb_array_elements_text(${JSON.stringify(fields.tags)}::jsonb))
+      from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
+      returning meal_log_json(meal_logs) as result`,
+    storedBody: sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
+    after: (claim) => [
       // Runs only when this request inserted the log (not on a replay).
       db.execute<{ event: WriteEvent }>(sql`
         select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
         where l.id = ${id} and l.user_id = ${auth.userId}`),
-      db.execute(sql`
-        update idempotency_keys set response_body = jsonb_set(response_body, '{events}',
-          coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))
-        where ${key}::text is not null and user_id = ${auth.userId} and key = ${key}
-          and response_body -> 'log' ->> 'id' = ${id}::text`),
-    ]);
-    const events = eventsOf(applied);
-    publishProgress(services, auth.userId, events);
-    const log = settleClaim(created.rows[0], claim);
-    return isReplay(log) ? log : { log: await presentLog(services, log), events, replayed: false as const };
-  } catch (err) {
-    if (lostKeyRace(err, claim)) return replayWinner(db, claim);
-    throw err;
-  }
+      rewriteStoredBody(
+        db,
+        claim,
+        sql`response_body -> 'log' ->> 'id' = ${id}::text`,
+        sql`jsonb_set(response_body, '{events}',
+          coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))`,
+      ),
+    ],
+    present: async (log: StoredLog, [applied]) => {
+      const events = eventsOf(applied);
+      publishProgress(services, auth.userId, events);
+      return { log: await presentLog(services, log), events, replayed: false as const };
+    },
+  });
 }
 
 export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {

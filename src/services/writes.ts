@@ -5,6 +5,9 @@ import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
 import { bumpEpoch, fenceWrite, noteEpoch, rememberWriter, settleWrite } from "./user-cache";
 
+/** What a batch of `queries` answers, statement by statement. */
+export type BatchResults<T extends readonly BatchItem<"pg">[]> = { [K in keyof T]: T[K]["_"]["result"] };
+
 /**
  * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user
  * per minute) and `queries`, as one atomic round trip. Over the quota the whole batch is refused
@@ -65,5 +68,5 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   } else if (epoch === undefined && services.cache.redis) {
     await bumpEpoch(db);
   }
-  return results as unknown as { [K in keyof T]: T[K]["_"]["result"] };
+  return results as unknown as BatchResults<T>;
 }
