@@ -12,14 +12,17 @@ import { generateUsers } from "../helpers/generate";
 import { postLog, validLog } from "../helpers/logs";
 import { awayFromMidnight } from "../helpers/wait";
 
-// challenge_rank_counts (drizzle/0019) is kept by statement-level triggers that lock their count rows
-// in key order. Joins (the insert, then apply_log_write) and the hourly job (the chunk's recompute,
-// then apply_log_write for the completers) change counts in two statements: against a player's
-// one-statement write, both orders could meet. This drives all three at once, through the API and
-// the scheduled handler, on players who share challenges and stretches, and counts what failed.
-
-// Before drizzle/0021 (counts applied per statement), this found 2 to 4 deadlocks a run (every one a
-// 503 of a join or a meal log); the local edge stack runs at most 10 transactions at once.
+// challenge_rank_counts (drizzle/0019) is kept by triggers on challenge_participants. Joins (the
+// insert, then apply_log_write) and the hourly job (the chunk's recompute, then apply_log_write for
+// the completers) change participants in two statements; a meal log write in one. This drives all
+// three at once, through the API and the scheduled handler, on players who share challenges and
+// stretches, and counts what failed and why.
+//
+// While each statement applied its own counts (in key order, but two runs in one transaction), this
+// found 1 to 7 deadlocks a run (5 runs: 2, 4, 4, 7, 1; each a 503 of a join, leave or meal log, and
+// in one run 8 more 503s of requests that timed out queued behind them). Since drizzle/0021 a
+// transaction applies all its counts at commit, in one statement, in key order: none. The local edge
+// stack runs at most 10 transactions at once.
 const PLAYERS = 48;
 const ROUNDS = 6;
 const OPS_PER_ROUND = 50;
