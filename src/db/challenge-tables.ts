@@ -89,10 +89,11 @@ export const challengeParticipantCounts = pgTable("challenge_participant_counts"
 });
 
 /**
- * How many players of a challenge sit in each stretch of its ranking, kept by statement-level
- * triggers on challenge_participants (drizzle/0019_challenge_rank_counts.sql), so "how many rank
- * ahead of me" is a sum of a few hundred counts plus an exact count among the players of one
- * minute, not a count of up to every player (ranking.ts). A player's stretch: their group
+ * How many players of a challenge sit in each stretch of its ranking, kept by triggers on
+ * challenge_participants (drizzle/0019_challenge_rank_counts.sql; a transaction's changes applied at
+ * its commit, in key order, since drizzle/0021_rank_counts_at_commit.sql), so "how many rank ahead of
+ * me" is a sum of a few hundred counts plus an exact count among the players of one minute, not a
+ * count of up to every player (ranking.ts). A player's stretch: their group
  * (`rank_group`: completed, else minus `current`) and time (`rank_time`: completion, else join),
  * cut by `level` into the group's total (0), its day (1), hour (2) and minute (3), in UTC.
  */
@@ -102,7 +103,7 @@ export const challengeRankCounts = pgTable(
     // No foreign key: checking one takes a KEY SHARE lock on the challenge row for every new stretch,
     // which the hourly job's chunks hold FOR UPDATE while they lock players' rows: a log write (its
     // user's row locked first) would deadlock with them. The counts of a deleted challenge go with its
-    // participants (count_rank_changes).
+    // participants (flush_rank_counts).
     challengeId: uuid("challenge_id").notNull(),
     level: integer("level").notNull(),
     grp: integer("grp").notNull(),

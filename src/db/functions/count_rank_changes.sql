@@ -1,24 +1,24 @@
--- Keeps challenge_rank_counts in step with every change of challenge_participants, once per
--- statement (a bulk join, a cascade or the hourly job's chunk moves each count once), the counts
--- locked in key order (two transactions updating the same counts take them in one order). An update
--- that moves no player (final ranks, windows) changes nothing. A challenge deleted in the same
--- statement (its participants go by cascade) keeps no counts.
+-- Notes each change of challenge_participants for challenge_rank_counts, once per statement (a bulk
+-- join, a cascade or the hourly job's chunk notes each player once): the players' old and new places
+-- go to the transaction's pending changes (a transaction-local setting), and flush_rank_counts()
+-- applies them all at commit, in key order, in one statement. Applied here, each statement locked its
+-- counts in key order, but a transaction of two such statements (a join: the insert, then
+-- apply_log_write; the hourly job: the recompute, then apply_log_write for those who completed) took
+-- them in two runs, and against another transaction's run the two orders met: deadlocks (40P01).
+-- An update that moves no player (final ranks, windows) notes nothing.
 CREATE OR REPLACE FUNCTION count_rank_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  challenge_ids uuid[];
-  groups int[];
-  times timestamptz[];
-  deltas int[];
+  changes jsonb;
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(challenge_id), array_agg(rank_group(completed_at, current)),
-           array_agg(rank_time(completed_at, joined_at)), array_agg(1)
-      INTO challenge_ids, groups, times, deltas FROM new_rows;
+    SELECT jsonb_agg(jsonb_build_object('challenge_id', challenge_id, 'grp', rank_group(completed_at, current),
+                                        'at', rank_time(completed_at, joined_at), 'delta', 1))
+      INTO changes FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(challenge_id), array_agg(rank_group(completed_at, current)),
-           array_agg(rank_time(completed_at, joined_at)), array_agg(-1)
-      INTO challenge_ids, groups, times, deltas FROM old_rows;
+    SELECT jsonb_agg(jsonb_build_object('challenge_id', challenge_id, 'grp', rank_group(completed_at, current),
+                                        'at', rank_time(completed_at, joined_at), 'delta', -1))
+      INTO changes FROM old_rows;
   ELSE
     WITH moved AS (
       SELECT o.challenge_id, rank_group(o.completed_at, o.current) AS old_group,
@@ -31,34 +31,14 @@ BEGIN
       UNION ALL
       SELECT challenge_id, new_group, new_time, 1 FROM moved
     )
-    SELECT array_agg(challenge_id), array_agg(grp), array_agg(at), array_agg(delta)
-      INTO challenge_ids, groups, times, deltas FROM changes;
+    SELECT jsonb_agg(jsonb_build_object('challenge_id', challenge_id, 'grp', grp, 'at', at, 'delta', delta))
+      INTO changes FROM changes;
   END IF;
-  IF challenge_ids IS NULL THEN
+  IF changes IS NULL THEN
     RETURN NULL;
   END IF;
-  INSERT INTO challenge_rank_counts AS c (challenge_id, level, grp, bucket, players)
-  SELECT d.challenge_id, l.level, d.grp, rank_bucket(l.level, d.at), sum(d.delta)
-  FROM unnest(challenge_ids, groups, times, deltas) AS d(challenge_id, grp, at, delta)
-  CROSS JOIN generate_series(0, 3) AS l(level)
-  WHERE EXISTS (SELECT 1 FROM challenges WHERE id = d.challenge_id)
-  GROUP BY 1, 2, 3, 4
-  HAVING sum(d.delta) <> 0
-  ORDER BY 1, 2, 3, 4
-  ON CONFLICT (challenge_id, level, grp, bucket) DO UPDATE SET players = c.players + excluded.players;
-  -- Stretches left empty go (already locked above): the table holds the stretches players are in,
-  -- not every minute a player ever passed through.
-  DELETE FROM challenge_rank_counts c
-  USING unnest(challenge_ids, groups, times, deltas) AS d(challenge_id, grp, at, delta)
-  CROSS JOIN generate_series(0, 3) AS l(level)
-  WHERE d.delta < 0 AND c.challenge_id = d.challenge_id AND c.level = l.level AND c.grp = d.grp
-    AND c.bucket = rank_bucket(l.level, d.at) AND c.players = 0;
-  IF TG_OP = 'DELETE' THEN
-    -- Players gone with their challenge (a cascade): so go its counts (there is no foreign key).
-    DELETE FROM challenge_rank_counts c
-    WHERE c.challenge_id IN (SELECT DISTINCT d.id FROM unnest(challenge_ids) AS d(id)
-                             WHERE NOT EXISTS (SELECT 1 FROM challenges WHERE id = d.id));
-  END IF;
+  PERFORM set_config('sikdan.rank_count_changes',
+    (coalesce(nullif(current_setting('sikdan.rank_count_changes', true), ''), '[]')::jsonb || changes)::text, true);
   RETURN NULL;
 END
 $$;

@@ -1,0 +1,58 @@
+-- Applies the transaction's pending rank count changes (count_rank_changes) to challenge_rank_counts,
+-- at commit (a deferred constraint trigger: the first of its events applies them all, the others
+-- find none). Every transaction thus locks its counts last, in one statement, in key order: a
+-- transaction waits for a count only while holding counts before it, so no two ever wait for each
+-- other, and a count is held from here to the commit only, not through the rest of a write.
+-- Stretches left empty go (those the upsert just brought to 0, hence already locked by it): the
+-- table holds the stretches players are in. A challenge deleted in the transaction (its participants
+-- went by cascade) keeps no counts (there is no foreign key). The changes are read into arrays first,
+-- so the statements plan as in 0019: index lookups of their few keys (a join of the JSON's rows,
+-- estimated at 100, read the whole table).
+CREATE OR REPLACE FUNCTION flush_rank_counts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  pending jsonb := nullif(current_setting('sikdan.rank_count_changes', true), '')::jsonb;
+  challenge_ids uuid[];
+  groups int[];
+  times timestamptz[];
+  deltas int[];
+  emptied record;
+  gone uuid[];
+BEGIN
+  IF pending IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('sikdan.rank_count_changes', '', true);
+  SELECT array_agg(d.challenge_id), array_agg(d.grp), array_agg(d.at), array_agg(d.delta)
+    INTO challenge_ids, groups, times, deltas
+    FROM jsonb_to_recordset(pending) AS d(challenge_id uuid, grp int, at timestamptz, delta int);
+  WITH upserted AS (
+    INSERT INTO challenge_rank_counts AS c (challenge_id, level, grp, bucket, players)
+    SELECT d.challenge_id, l.level, d.grp, rank_bucket(l.level, d.at), sum(d.delta)
+    FROM unnest(challenge_ids, groups, times, deltas) AS d(challenge_id, grp, at, delta)
+    CROSS JOIN generate_series(0, 3) AS l(level)
+    WHERE EXISTS (SELECT 1 FROM challenges WHERE id = d.challenge_id)
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(d.delta) <> 0
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (challenge_id, level, grp, bucket) DO UPDATE SET players = c.players + excluded.players
+    RETURNING c.challenge_id, c.level, c.grp, c.bucket, c.players
+  )
+  SELECT array_agg(u.challenge_id) AS challenge_ids, array_agg(u.level) AS levels, array_agg(u.grp) AS groups,
+         array_agg(u.bucket) AS buckets
+    INTO emptied FROM upserted u WHERE u.players = 0;
+  IF emptied.challenge_ids IS NOT NULL THEN
+    DELETE FROM challenge_rank_counts c
+    USING unnest(emptied.challenge_ids, emptied.levels, emptied.groups, emptied.buckets)
+          AS e(challenge_id, level, grp, bucket)
+    WHERE c.challenge_id = e.challenge_id AND c.level = e.level AND c.grp = e.grp AND c.bucket = e.bucket
+      AND c.players = 0;
+  END IF;
+  SELECT array_agg(DISTINCT d.id) INTO gone FROM unnest(challenge_ids) AS d(id)
+  WHERE NOT EXISTS (SELECT 1 FROM challenges WHERE id = d.id);
+  IF gone IS NOT NULL THEN
+    DELETE FROM challenge_rank_counts WHERE challenge_id = ANY (gone);
+  END IF;
+  RETURN NULL;
+END
+$$;
