@@ -1,4 +1,5 @@
--- Applies the transaction's pending rank count changes (count_rank_changes) to challenge_rank_counts,
+-- Applies the transaction's pending rank count changes (count_rank_changes: its rows of
+-- rank_count_changes, taken out as they are read) to challenge_rank_counts,
 -- at commit (a deferred constraint trigger: the first of its events applies them all, the others
 -- find none). Every transaction thus locks its counts last, in one statement, in key order: a
 -- transaction waits for a count only while holding counts before it, so no two ever wait for each
@@ -6,12 +7,10 @@
 -- Stretches left empty go (those the upsert just brought to 0, hence already locked by it): the
 -- table holds the stretches players are in. A challenge deleted in the transaction (its participants
 -- went by cascade) keeps no counts (there is no foreign key). The changes are read into arrays first,
--- so the statements plan as in 0019: index lookups of their few keys (a join of the JSON's rows,
--- estimated at 100, read the whole table).
+-- so the statements plan as in 0019: index lookups of their few keys.
 CREATE OR REPLACE FUNCTION flush_rank_counts() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  pending jsonb := nullif(current_setting('sikdan.rank_count_changes', true), '')::jsonb;
   challenge_ids uuid[];
   groups int[];
   times timestamptz[];
@@ -19,13 +18,15 @@ DECLARE
   emptied record;
   gone uuid[];
 BEGIN
-  IF pending IS NULL THEN
+  WITH taken AS (
+    DELETE FROM rank_count_changes WHERE xact = pg_current_xact_id()
+    RETURNING challenge_id, grp, at, delta
+  )
+  SELECT array_agg(challenge_id), array_agg(grp), array_agg(at), array_agg(delta)
+    INTO challenge_ids, groups, times, deltas FROM taken;
+  IF challenge_ids IS NULL THEN
     RETURN NULL;
   END IF;
-  PERFORM set_config('sikdan.rank_count_changes', '', true);
-  SELECT array_agg(d.challenge_id), array_agg(d.grp), array_agg(d.at), array_agg(d.delta)
-    INTO challenge_ids, groups, times, deltas
-    FROM jsonb_to_recordset(pending) AS d(challenge_id uuid, grp int, at timestamptz, delta int);
   WITH upserted AS (
     INSERT INTO challenge_rank_counts AS c (challenge_id, level, grp, bucket, players)
     SELECT d.challenge_id, l.level, d.grp, rank_bucket(l.level, d.at), sum(d.delta)
