@@ -64,7 +64,7 @@ export function writeReport(result: Result, smoke: boolean) {
     "",
     "## Per-request statements",
     "",
-    "Database time per request: for every statement the request sends, the server's executor time (auto_explain) plus its planning time (EXPLAIN of the same text and parameters); warm, varied parameters. How: the Worker's own service functions run in Node with the Worker's Neon HTTP driver, whose HTTP hop is answered in-process over one pg connection (bench/scale-driver.ts), so the SQL is exactly what the Worker sends. Writes are rolled back after each sample (the dataset stays as generated), except login/refresh.",
+    "Database time per request: for every statement the request sends, the server's executor time (auto_explain) plus its planning time (EXPLAIN of the same text and parameters), plus what the transaction defers to its commit (the rank counts' flush: `set constraints all immediate` at the end of each batch, timed by the client less its idle round trip); warm, varied parameters. How: the Worker's own service functions run in Node with the Worker's Neon HTTP driver, whose HTTP hop is answered in-process over one pg connection (bench/scale-driver.ts), so the SQL is exactly what the Worker sends. Writes are rolled back after each sample (the dataset stays as generated), except login/refresh.",
     "",
     "| statement | samples | statements | p50 ms | p95 ms | max ms | seq scans |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
