@@ -68,10 +68,16 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
   const client = new pg.Client({ connectionString: databaseUrl, options: "-c TimeZone=UTC" });
   await client.connect();
   const notices: string[] = [];
+  // The server's own duration of a utility statement (log_min_duration_statement, sent to this
+  // client at level LOG): how the deferred triggers run by `set constraints all immediate` are timed.
+  const durations: string[] = [];
   client.on("notice", (notice) => {
-    if (notice.message?.startsWith("duration:")) notices.push(notice.message);
+    if (!notice.message?.startsWith("duration:")) return;
+    if (/^duration: [\d.]+ ms\s+statement:/.test(notice.message)) durations.push(notice.message);
+    else notices.push(notice.message);
   });
   await client.query(`
+    set client_min_messages = log;
     load 'auto_explain';
     set auto_explain.log_min_duration = 0;
     set auto_explain.log_format = json;
@@ -80,15 +86,6 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
     set auto_explain.log_analyze = on;
     set auto_explain.log_buffers = on;
     set auto_explain.log_timing = on;`);
-  // What `set constraints all immediate` costs with nothing deferred (its round trip on this
-  // connection): taken off each batch's measure, which then holds the deferred work alone.
-  const idle: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const started = performance.now();
-    await client.query("begin; set constraints all immediate; rollback");
-    idle.push(performance.now() - started);
-  }
-  const idleMs = idle.sort((a, b) => a - b)[7] ?? 0;
   let runs: StatementRun[] = [];
   const metered: MeteredDatabase = {
     client,
@@ -139,11 +136,12 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
     // here, timed, so that a batch measured and then rolled back still pays for it.
     let deferredMs = 0;
     if (!failure) {
-      const started = performance.now();
+      await client.query("set log_min_duration_statement = 0");
       await client.query("set constraints all immediate").catch((error: unknown) => {
         failure = error;
       });
-      deferredMs = Math.max(0, performance.now() - started - idleMs);
+      await client.query("set log_min_duration_statement = -1");
+      deferredMs = deferredDuration(durations.splice(0));
     }
     await client.query(failure || metered.rollback ? "rollback" : "commit");
     const reports = notices.splice(0).map(parseNotice);
@@ -179,8 +177,7 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
       }
     }
     if (!failure && batchRuns.length > 0) {
-      // Timed by the client over one local connection (a utility statement has no executor report),
-      // less the same round trip with nothing deferred.
+      // Timed by the server (a utility statement has no executor report).
       batchRuns.push({
         batch,
         sql: `${AT_COMMIT} ${batchRuns[0]!.sql}`,
@@ -220,6 +217,12 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
     await close();
   };
   return metered;
+}
+
+/** The duration the server logged for `set constraints all immediate`, in ms (0 when none). */
+function deferredDuration(messages: string[]) {
+  const logged = messages.find((message) => /statement: set constraints all immediate/.test(message));
+  return Number(/^duration: ([\d.]+) ms/.exec(logged ?? "")?.[1] ?? 0);
 }
 
 function parseNotice(message: string): { durationMs: number; sql: string; plan: PlanNode | undefined } {
