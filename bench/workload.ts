@@ -312,17 +312,20 @@ export async function runWorkload(options: {
   return { recorded, mainUser: { email, password: PASSWORD } };
 }
 
-/**
- * The account rounds of the auth rows that count per-IP limits (signup, login, password change,
- * deletion), against a Worker with those limits on; recorded into the `…PerIp` rows.
- */
-export async function runAuthWorkload(options: {
+/** Rounds recorded into rows that `runWorkload` already created. */
+type RecordingRounds = {
   call: (call: Call) => Promise<Answer>;
   counters: Counters;
   samples: number;
   warmups: number;
   recorded: Recorded;
-}) {
+};
+
+/**
+ * The account rounds of the auth rows that count per-IP limits (signup, login, password change,
+ * deletion), against a Worker with those limits on; recorded into the `…PerIp` rows.
+ */
+export async function runAuthWorkload(options: RecordingRounds) {
   const { call, counters, recorded } = options;
   const run = randomUUID().slice(0, 8);
   for (let round = 0; round < options.warmups + options.samples; round++) {
@@ -359,13 +362,7 @@ export async function runAuthWorkload(options: {
 }
 
 /** GET /health through `wrangler dev`, `warmups + samples` times, into the reference row. */
-export async function measureHealthThroughWranglerDev(options: {
-  call: (call: Call) => Promise<Answer>;
-  counters: Counters;
-  samples: number;
-  warmups: number;
-  recorded: Recorded;
-}) {
+export async function measureHealthThroughWranglerDev(options: RecordingRounds) {
   const { call, counters, recorded } = options;
   for (let round = 0; round < options.warmups + options.samples; round++) {
     const { sample } = await counters.measure(() => call({ path: "/health" }));
