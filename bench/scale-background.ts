@@ -14,7 +14,7 @@ import {
 import { deleteMe } from "../src/services/users.ts";
 import type { Services } from "../src/types.ts";
 import { BENCH_PASSWORD, BIG_CHALLENGE_ID } from "./scale-data.ts";
-import { AT_COMMIT, type MeteredDatabase, type StatementRun } from "./scale-driver.ts";
+import type { MeteredDatabase, StatementRun } from "./scale-driver.ts";
 import type { Pools } from "./scale-statements.ts";
 
 export type BackgroundResult = {
@@ -34,7 +34,7 @@ export type BackgroundResult = {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 /** The statements sent, without the deferred work timed at each commit (scale-driver.ts). */
-const sent = (runs: StatementRun[]) => runs.filter((run) => !run.sql.startsWith(AT_COMMIT)).length;
+const sent = (runs: StatementRun[]) => runs.filter((run) => !run.deferred).length;
 const sum = (runs: StatementRun[]) => runs.reduce((total, run) => total + run.executionMs, 0);
 const longest = (runs: StatementRun[]) => Math.max(0, ...runs.map((run) => run.executionMs));
 const slowestSql = (runs: StatementRun[]) =>

@@ -11,11 +11,11 @@ import { queryFailure } from "../stack/neon-rules.ts";
 export const BENCH_NEON_ENDPOINT = "http://neon.scale-bench.invalid/sql";
 
 /**
- * The SQL of the pseudo-statement that stands for a batch's deferred triggers (run at its end by
- * `set constraints all immediate`), followed by the batch's first statement, by which the background
- * report tells which task it belongs to.
+ * How the run that stands for a batch's deferred triggers (run at its end by `set constraints all
+ * immediate`) is shown: this, then the batch's first statement, by which the background report also
+ * tells which task it belongs to.
  */
-export const AT_COMMIT = "-- deferred triggers at commit of:";
+const AT_COMMIT = "-- deferred triggers at commit of:";
 
 /** One statement as the server ran it. */
 export type StatementRun = {
@@ -29,6 +29,8 @@ export type StatementRun = {
   /** auto_explain's JSON plans: the statement's own, then those of statements run inside functions. */
   plan: PlanNode | undefined;
   nested: { sql: string; plan: PlanNode }[];
+  /** True for the batch's deferred triggers, not a statement it sent (not counted as one). */
+  deferred?: true;
 };
 
 export type PlanNode = {
@@ -186,6 +188,7 @@ export async function meteredDatabase(databaseUrl: string): Promise<MeteredDatab
         planningMs: 0,
         plan: undefined,
         nested: [],
+        deferred: true,
       });
     }
     runs.push(...batchRuns);

@@ -2,7 +2,7 @@
 // database time per request (the sum over the request's statements of planning + executor time)
 // and the plan of a typical sample.
 import type { AuthContext, Services } from "../src/types.ts";
-import { AT_COMMIT, type MeteredDatabase, type PlanNode, type StatementRun } from "./scale-driver.ts";
+import type { MeteredDatabase, PlanNode, StatementRun } from "./scale-driver.ts";
 import { type Pools, type Sample, STATEMENTS } from "./scale-statements.ts";
 
 /** Tables no per-request statement may read with a sequential scan. */
@@ -80,7 +80,7 @@ export async function measureStatements(
       p95Ms: round(percentile(times, 95)),
       maxMs: round(Math.max(...times)),
       statements: Math.round(
-        requests.reduce((sum, runs) => sum + runs.filter((r) => !r.sql.startsWith(AT_COMMIT)).length, 0) /
+        requests.reduce((sum, runs) => sum + runs.filter((r) => !r.deferred).length, 0) /
           Math.max(1, requests.length),
       ),
       plan: describe(typical),
