@@ -9,6 +9,7 @@ export const PBKDF2_ITERATIONS = 100_000;
 export const PBKDF2_MAX_ITERATIONS = 100_000;
 const ALGORITHM = "pbkdf2-sha256";
 const SALT_BYTES = 16;
+const encoder = new TextEncoder();
 const HASH_BYTES = 32;
 
 /**
@@ -61,12 +62,26 @@ export async function hashPassword(
   return `${ALGORITHM}$${iterations}$${toBase64(salt.bytes)}$${toBase64(hash)}${keyed}`;
 }
 
+/**
+ * Resolves after the event loop has run once, so that requests already started (a database round
+ * trip) leave the isolate before CPU-bound work blocks it: workerd runs WebCrypto, PBKDF2 included,
+ * synchronously on the request's thread, and a request is only written out when that thread yields.
+ * Measured in workerd: a request started just before a 100,000-iteration PBKDF2 reached its server
+ * 14 ms later without this, 1.5 ms later with it.
+ *
+ * @example
+ * const [row, hash] = await Promise.all([statement(), afterPendingIo().then(() => hashPassword(p, salt))]);
+ */
+export const afterPendingIo = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Two hash strings compared in constant time (for equal lengths; a length says only the format). */
+export const sameHash = (a: string, b: string) => timingSafeEqual(encoder.encode(a), encoder.encode(b));
+
 /** A salt drawn at random: how hashes were salted before keyed salts (tests make such hashes). */
 export const randomSalt = (): PasswordSalt => ({
   bytes: crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
 });
 
-const encoder = new TextEncoder();
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 const hmacKey = (secret: string) => {
   let key = hmacKeys.get(secret);

@@ -5,7 +5,7 @@ import { guarded } from "../db/session-guard";
 import { refreshTokens, sessions } from "../db/session-tables";
 import { ApiError } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";
-import { hashPassword, isCurrentHash, verifyPassword } from "../lib/password";
+import { afterPendingIo, hashPassword, isCurrentHash, sameHash, verifyPassword } from "../lib/password";
 import { REFRESH_TOKEN_TTL_SECONDS } from "../lib/tokens";
 import type { AuthContext, Services } from "../types";
 import {
@@ -20,6 +20,7 @@ import { type ClientMeta, withPerIpLimits } from "./rate-limit";
 import { markSessionsRevoked } from "./revocation";
 import {
   type AuthResult,
+  discardUnverified,
   fromUserJson,
   issue,
   type NewSession,
@@ -75,70 +76,90 @@ export async function signup(services: Services, input: SignupInput, meta: Clien
 
 export type LoginInput = { email: string; password: string };
 
-type Opened = { user: UserJson | null; stored: string | null };
+type Opened = { user: UserJson | null; stored: string | null; countedAt: string };
 
 /**
- * One atomic round trip: counts the attempt against the email (`countAttempt`, 429 over the
- * limit), and if the stored hash equals `expected`, opens the session, clears the count and (with
- * `replaceWith`) replaces the hash. Otherwise it returns the stored hash (null: no such account).
+ * The sign-in's one statement, sent before the password is hashed (see `signIn`): counts the
+ * attempt against the email (`countAttempt`, 429 over the limit) and, if the account exists, opens
+ * the session and returns the account with its stored hash. Nobody holds the session's tokens until
+ * the Worker has found the password right; when it is not, `discardUnverified` deletes the session.
  */
-async function openSession(
-  services: Services,
-  key: string,
-  session: NewSession,
-  expected: string,
-  options: { count: boolean; replaceWith?: string },
-): Promise<Opened> {
-  const { db } = services;
-  const [, opened] = await db
-    .batch([
-      db.execute(sql`select ${countAttempt(services, key)} where ${options.count}`),
-      db.execute(sql`
-        with matched as (
-          select * from users where lower(email) = ${key} and ${storedHashIs(expected)}
-        ), opened as (
-          insert into sessions (id, user_id, expires_at)
-          select ${session.sessionId}, id, now() + ${SESSION_TTL} from matched
-          returning id
-        ), token as (
-          insert into refresh_tokens (token_hash, session_id) select ${session.tokenHash}, id from opened
-        ), upgraded as (
-          update users set password_hash = ${options.replaceWith ?? null}
-          where ${options.replaceWith !== undefined} and id in (select id from matched)
-        ), cleared as (
-          delete from login_failures where email_key = ${key} and exists (select 1 from opened)
-        )
-        select (select ${USER_JSON} from matched u) as user,
-               (select password_hash from users
-                where lower(email) = ${key} and not exists (select 1 from matched)) as stored`),
-    ])
+async function openSession(services: Services, key: string, session: NewSession): Promise<Opened> {
+  const { rows } = await services.db
+    .execute(sql`
+      with attempt as materialized (
+        select ${countAttempt(services, key)}, now()::text as counted_at
+      ), matched as (
+        select u.* from users u, attempt where lower(u.email) = ${key}
+      ), opened as (
+        insert into sessions (id, user_id, expires_at)
+        select ${session.sessionId}, id, now() + ${SESSION_TTL} from matched
+        returning id
+      ), token as (
+        insert into refresh_tokens (token_hash, session_id) select ${session.tokenHash}, id from opened
+      )
+      select (select ${USER_JSON} from matched u) as user,
+             (select password_hash from matched) as stored,
+             (select counted_at from attempt) as "countedAt"`)
     .catch((err: unknown) => refusedAttempt(services, err));
-  return opened.rows[0] as unknown as Opened;
+  return rows[0] as unknown as Opened;
 }
 
 /**
- * One round trip: the password is hashed with the account's keyed salt before the database is
- * asked, and the statement that counts the attempt compares it and opens the session. An account
- * whose hash predates the keyed salt (or the current salt key) takes a second round trip once: its
- * hash is verified the old way, then replaced. Unknown email, wrong password and older hash: two
- * PBKDF2 each and the same 401. Every attempt is counted against the email before the password is
- * compared, in the same transaction, so parallel guesses cannot outrun the limit; a successful
- * sign-in clears the count.
+ * One round trip, with the password hashed while it travels: the salt is the account's keyed salt
+ * (computable from the email alone), so the statement is sent first and the PBKDF2, which blocks the
+ * isolate, runs during the round trip instead of before it. The Worker then compares the hashes; a
+ * hash of an older kind is verified the old way. Unknown email, wrong password and older hash: two
+ * PBKDF2 each and the same 401. Every attempt is counted against the email in the statement, before
+ * any answer, so parallel guesses cannot outrun the limit. After the response (`settleSignIn`), a
+ * successful sign-in clears the attempts counted up to its own and replaces an older hash; a failed
+ * one deletes the session it opened.
  */
 async function signIn(services: Services, input: LoginInput) {
   const key = emailKey(input.email);
-  const salt = await currentSalt(services, key);
-  const [candidate, session] = await Promise.all([hashPassword(input.password, salt), newSession()]);
-  let opened = await openSession(services, key, session, candidate, { count: true });
-  if (!opened.user) {
-    const older = opened.stored !== null && !isCurrentHash(opened.stored, salt) ? opened.stored : undefined;
-    // The second PBKDF2 of every failure: no timing tells an unknown email from an older hash.
-    if (!(await verifyPassword(input.password, older)) || !older) throw invalidCredentials();
-    opened = await openSession(services, key, session, older, { count: false, replaceWith: candidate });
-    if (!opened.user) throw invalidCredentials();
+  const [salt, session] = await Promise.all([currentSalt(services, key), newSession()]);
+  const [opened, candidate] = await Promise.all([
+    openSession(services, key, session),
+    afterPendingIo().then(() => hashPassword(input.password, salt)),
+  ]);
+  const older = opened.stored !== null && !isCurrentHash(opened.stored, salt) ? opened.stored : undefined;
+  const matched = opened.stored !== null && older === undefined && sameHash(opened.stored, candidate);
+  // The second PBKDF2 of every failure: no timing tells an unknown email from an older hash.
+  const verified = matched || ((await verifyPassword(input.password, older)) && older !== undefined);
+  if (!verified || !opened.user) {
+    if (opened.user) services.defer(discardUnverified(services, session.sessionId));
+    throw invalidCredentials();
   }
   const user = fromUserJson(opened.user);
+  services.defer(
+    settleSignIn(services, { key, countedAt: opened.countedAt, userId: user.id, older, candidate }),
+  );
   return { session, result: await issue(services, user, { userId: user.id, ...session }, salt) };
+}
+
+/**
+ * After a successful sign-in's response: clears the email's attempts counted up to and including
+ * this one (a later failed guess stays counted), and replaces an older hash with the current one
+ * unless the password has changed since. Until it lands, a few milliseconds after the response, the
+ * sign-in still counts toward the limit: a refusal may come that much early, never late. Lost (the
+ * Worker evicted first): the attempt stays counted until its window passes, and the hash is
+ * replaced at the next sign-in.
+ */
+function settleSignIn(
+  services: Services,
+  done: { key: string; countedAt: string; userId: string; older: string | undefined; candidate: string },
+) {
+  const later = sql`(select t from unnest(attempts) t where t > ${done.countedAt}::timestamptz order by t)`;
+  // Two exclusive conditions on one row under one snapshot: trimmed, or deleted when nothing is left.
+  return services.db.execute(sql`
+    with upgraded as (
+      update users set password_hash = ${done.candidate}
+      where id = ${done.userId} and password_hash = ${done.older ?? null}
+    ), trimmed as (
+      update login_failures set attempts = array${later}
+      where email_key = ${done.key} and exists ${later}
+    )
+    delete from login_failures where email_key = ${done.key} and not exists ${later}`);
 }
 
 /** Signs in. Over the per-IP limit the new session is ended before the 429 (nobody got its tokens). */

@@ -70,6 +70,15 @@ export async function issue(
   };
 }
 
+/**
+ * Deletes a session a sign-in opened before it knew the password was right, once it knows it was
+ * not: its tokens were never given out, so it was never a session, and the account's export and
+ * session count do not show it. (Lost, it stays unusable: nobody holds its tokens.)
+ */
+export function discardUnverified(services: Services, sessionId: string) {
+  return services.db.delete(sessions).where(eq(sessions.id, sessionId));
+}
+
 /** Ends a session nobody was given the tokens of (an answer withheld by a per-IP limit). */
 export async function revokeWithheld(services: Services, sessionId: string) {
   await services.db

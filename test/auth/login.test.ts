@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ACCESS_TTL, authCall, claimsOf, sessionIdOf, setCookie } from "../helpers/auth";
+import { sql } from "../helpers/db";
 import { expectProblem, uniqueIp, withoutRequestId } from "../helpers/http";
 import { getMe, signUp, uniqueEmail } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 
 const login = (body: Record<string, unknown>, ip = uniqueIp()) => authCall("/v1/auth/login", { ip, body });
 
@@ -62,6 +64,16 @@ describe("POST /v1/auth/login: wrong credentials", () => {
     expect(unknown.response.headers.get("www-authenticate")).toBe(
       wrong.response.headers.get("www-authenticate"),
     );
+  });
+
+  // The sign-in's statement opens the session before the Worker has compared the password (auth.ts
+  // signIn); a wrong one deletes it just after the 401, and its tokens were never given out.
+  it("leaves no session behind for a wrong password", async () => {
+    const account = await signUp();
+    const sessionsOf = () => sql("select id from sessions where user_id = $1", [account.user.id]);
+    const before = await sessionsOf();
+    await expectProblem((await login({ email: account.email, password: "not it" })).response, 401);
+    await eventually(async () => expect(await sessionsOf()).toEqual(before));
   });
 
   it("is case-sensitive about the password and does not trim it", async () => {

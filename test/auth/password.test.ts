@@ -15,6 +15,7 @@ import { authCall, cookieFrom, EVIL_ORIGIN, JWT, postLogin, postRefresh, session
 import { sql } from "../helpers/db";
 import { expectProblem } from "../helpers/http";
 import { getMe, logIn, signUp } from "../helpers/users";
+import { eventually } from "../helpers/wait";
 
 const NEW_PASSWORD = "a brand new passphrase";
 // The tests set no PASSWORD_SALT_SECRET: salts are keyed with JWT_SECRET (src/config.ts).
@@ -90,10 +91,12 @@ describe("password hashing", () => {
     await expectProblem((await postLogin(account.email, "not the password")).response, 401);
     expect(await storedHash(account.user.id)).toBe(old);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    const upgraded = await storedHash(account.user.id);
-    expect(upgraded).toBe(
-      await hashPassword(account.password, await saltFor(SALT_SECRET, account.email.toLowerCase())),
+    // Replaced just after the sign-in's response (auth.ts settleSignIn).
+    const current = await hashPassword(
+      account.password,
+      await saltFor(SALT_SECRET, account.email.toLowerCase()),
     );
+    await eventually(async () => expect(await storedHash(account.user.id)).toBe(current));
     // And the upgraded hash still verifies the same password (and only it).
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
     await expectProblem((await postLogin(account.email, "not the password")).response, 401);
@@ -105,8 +108,11 @@ describe("password hashing", () => {
     const old = await hashPassword(account.password, previous);
     await sql("update users set password_hash = $1 where id = $2", [old, account.user.id]);
     expect((await logIn(account.email, account.password)).user.id).toBe(account.user.id);
-    const upgraded = await storedHash(account.user.id);
-    expect(upgraded.split("$")[4]).not.toBe(old.split("$")[4]);
+    const upgraded = await eventually(async () => {
+      const stored = await storedHash(account.user.id);
+      expect(stored.split("$")[4]).not.toBe(old.split("$")[4]);
+      return stored;
+    });
     expect(isCurrentHash(upgraded, await saltFor(SALT_SECRET, account.email.toLowerCase()))).toBe(true);
   });
 
