@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sqlState } from "../db/errors";
-import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
 import { bumpEpoch, fenceWrite, noteEpoch, rememberWriter, settleWrite } from "./user-cache";
 
@@ -10,7 +9,7 @@ export type BatchResults<T extends readonly BatchItem<"pg">[]> = { [K in keyof T
 
 /**
  * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user
- * per minute) and `queries`, as one atomic round trip. Over the quota the whole batch is refused
+ * per minute) and `queries`, as one atomic round trip, opened by one statement (`begin_user_write`). Over the quota the whole batch is refused
  * and nothing of it, not even its count, is written.
  *
  * It is also the write side of the user cache's protocol (user-cache.ts): the batch bumps the user's
@@ -28,28 +27,17 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
   const { db, config } = services;
   rememberWriter(auth.userId);
   const fence = fenceWrite(services, auth.userId);
-  // The user row first, and exclusively: a user's writes run one after the other (each one's
-  // progress recomputation sees the others' logs), and an account deletion waits for them instead
-  // of deadlocking with their foreign-key checks.
-  const bump = db.execute<{ version: string }>(sql`
-    update users set cache_version = cache_version + 1 where id = ${auth.userId}
-    returning cache_version::text as version`);
-  // After the user row, in every write: one lock order, no deadlock. Visible only at commit.
-  const epochBump = db.execute<{ epoch: string }>(sql`
-    update cache_epoch set epoch = epoch + 1 where ${fence.redisDown} returning epoch::text as epoch`);
-  const quota = db.execute(
-    sql`select consume_write_quota(${auth.userId}, ${config.rateLimits.writesPerUser})`,
-  );
-  let bumped: Awaited<typeof bump>;
-  let epochBumped: Awaited<typeof epochBump>;
+  // One statement opens the batch (drizzle/0023 begin_user_write): the session check, the user row
+  // first and exclusively (a user's writes run one after the other, each one's progress
+  // recomputation seeing the others' logs, and an account deletion waits for them instead of
+  // deadlocking with their foreign-key checks), the cache epoch when Redis is down, the quota.
+  const opening = db.execute<{ cache_version: string | null; cache_epoch: string | null }>(sql`
+    select * from begin_user_write(${auth.sessionId}, ${auth.userId},
+      ${config.rateLimits.writesPerUser}, ${fence.redisDown})`);
+  let opened: Awaited<typeof opening>;
   let results: unknown[];
   try {
-    [bumped, epochBumped, , ...results] = await guarded(db, auth.sessionId, [
-      bump,
-      epochBump,
-      quota,
-      ...queries,
-    ]);
+    [opened, ...results] = await db.batch([opening, ...queries]);
   } catch (err) {
     // Refused by the database: nothing was written, the fence can go. (A batch that timed out may
     // still have committed: its fence stays until its deadline, and the next read repairs.)
@@ -60,11 +48,13 @@ export async function guardedWrite<T extends readonly [BatchItem<"pg">, ...Batch
     }
     throw err;
   }
-  const row = bumped.rows[0];
-  const epoch = epochBumped.rows[0]?.epoch;
+  const version = opened.rows[0]?.cache_version ?? undefined;
+  const epoch = opened.rows[0]?.cache_epoch ?? undefined;
   if (epoch !== undefined) noteEpoch(epoch);
   if (await fence.confirmed) {
-    services.defer(settleWrite(services, auth.userId, row ? Number(row.version) : undefined, fence.token));
+    services.defer(
+      settleWrite(services, auth.userId, version === undefined ? undefined : Number(version), fence.token),
+    );
   } else if (epoch === undefined && services.cache.redis) {
     await bumpEpoch(db);
   }
