@@ -2,7 +2,7 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import { badges, challengeParticipants, challenges } from "../db/challenge-tables";
 import type { Database } from "../db/client";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import { decodeCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
@@ -89,12 +89,14 @@ export async function listChallenges(services: Services, auth: AuthContext, filt
       sql`(${challenges.startsAt}, ${challenges.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
-  const [rows] = await guarded(db, auth.sessionId, [
+  const rows = await guardedRead(
+    db,
+    auth.sessionId,
     challengesFor(db, auth.userId)
       .where(conditions.length > 0 ? and(...conditions) : undefined)
       .orderBy(desc(challenges.startsAt), desc(challenges.id))
       .limit(filters.limit + 1),
-  ]);
+  );
   const { page, nextCursor } = keysetPage(rows as ChallengeRow[], filters.limit, (row) => ({
     at: row.startsAt,
     id: row.id,
@@ -105,9 +107,11 @@ export async function listChallenges(services: Services, auth: AuthContext, filt
 export async function getChallenge(services: Services, auth: AuthContext, id: string): Promise<Challenge> {
   const { db } = services;
   assertUuid(id, notFound);
-  const [[row]] = await guarded(db, auth.sessionId, [
+  const [row] = await guardedRead(
+    db,
+    auth.sessionId,
     challengesFor(db, auth.userId).where(eq(challenges.id, id)),
-  ]);
+  );
   if (!row) throw notFound();
   return toChallenge(row as ChallengeRow);
 }

@@ -1,6 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import { users } from "../db/schema";
-import { guarded } from "../db/session-guard";
+import { guarded, guardedRead } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import type { User } from "../routes/users/users.schemas";
 import type { AuthContext, Services } from "../types";
@@ -118,9 +118,11 @@ export async function exportMe(services: Services, auth: AuthContext): Promise<R
   ]);
   if (!row) throw new ApiError("UNAUTHENTICATED", { detail: "This account no longer exists." });
   const readPage = async (section: Section, last: [string, string]) => {
-    const [page] = await guarded(db, auth.sessionId, [
+    const page = await guardedRead(
+      db,
+      auth.sessionId,
       db.execute<PageRow>(section.page(auth.userId, auth.sessionId, last)),
-    ]);
+    );
     return page.rows;
   };
   return toStream(

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { guarded } from "../db/session-guard";
+import { guarded, guardedRead } from "../db/session-guard";
 import { barcodeProblem, canonicalBarcode } from "../lib/barcode";
 import { ApiError, RETRY_AFTER_SECONDS } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";
@@ -40,11 +40,13 @@ export async function lookupBarcode(services: Services, auth: AuthContext, rawCo
   if (problem) throw ApiError.invalid([{ path: "code", message: problem }]);
   const code = canonicalBarcode(rawCode);
   const { db, cache } = services;
-  const [stored] = await guarded(db, auth.sessionId, [
+  const stored = await guardedRead(
+    db,
+    auth.sessionId,
     db.execute<{ food: Food }>(sql`
       select ${foodJson(auth.userId)} as food from foods f
       where f.barcode = ${code} and f.source = 'openfoodfacts'`),
-  ]);
+  );
   if (stored.rows[0]) return stored.rows[0].food;
   // A Redis fault reads as "not remembered" (the cache's breaker): the provider is asked.
   if (await cache.getJson<number>(unknownKey(code))) throw unknownBarcode();

@@ -1,6 +1,6 @@
 // Food search (GET /v1/foods?q=) on the word index of drizzle/0018_food_word_index.sql.
 import { type SQL, sql } from "drizzle-orm";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import { decodeScoreCursor, keysetPage } from "../lib/cursor";
 import { ApiError } from "../lib/errors";
 import { foldSearchText } from "../lib/search-text";
@@ -130,9 +130,11 @@ export async function searchFoods(
   if (folded === "") {
     throw ApiError.invalid([{ path: "q", message: "must contain something to search for" }]);
   }
-  const [result] = await guarded(db, auth.sessionId, [
+  const result = await guardedRead(
+    db,
+    auth.sessionId,
     db.execute<{ food: Food; score: number }>(searchStatement(folded, auth.userId, query.limit + 1, after)),
-  ]);
+  );
   const { page, nextCursor } = keysetPage(result.rows, query.limit, (row) => ({
     score: Number(row.score),
     id: row.food.id,

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type * as z from "zod";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import { foldSearchText } from "../lib/search-text";
@@ -51,11 +51,13 @@ const sharedProduct = () =>
 export async function getFood(services: Services, auth: AuthContext, id: string): Promise<Food> {
   const { db } = services;
   assertUuid(id, notFound);
-  const [result] = await guarded(db, auth.sessionId, [
+  const result = await guardedRead(
+    db,
+    auth.sessionId,
     db.execute<{ food: Food }>(
       sql`select ${foodJson(auth.userId)} as food from foods f where f.id = ${id} and ${visibleTo(auth.userId)}`,
     ),
-  ]);
+  );
   const row = result.rows[0];
   if (!row) throw notFound();
   return row.food;

@@ -1,6 +1,6 @@
 import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { type MealType, mealLogs } from "../db/schema";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import { decodeCursor, keysetPage } from "../lib/cursor";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import type { WriteEvent } from "../routes/challenges/challenges.schemas";
@@ -105,12 +105,14 @@ export async function createLog(
 export async function getLog(services: Services, auth: AuthContext, id: string): Promise<Log> {
   const { db } = services;
   assertUuid(id, notFound);
-  const [[row]] = await guarded(db, auth.sessionId, [
+  const [row] = await guardedRead(
+    db,
+    auth.sessionId,
     db
       .select({ log: logJson })
       .from(mealLogs)
       .where(and(eq(mealLogs.id, id), eq(mealLogs.userId, auth.userId))),
-  ]);
+  );
   if (!row) throw notFound();
   return presentLog(services, row.log);
 }
@@ -208,7 +210,9 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
       sql`(${mealLogs.eatenAt}, ${mealLogs.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
-  const [rows] = await guarded(db, auth.sessionId, [
+  const rows = await guardedRead(
+    db,
+    auth.sessionId,
     db
       .select({ log: logJson })
       .from(mealLogs)
@@ -217,7 +221,7 @@ export async function listLogs(services: Services, auth: AuthContext, filters: L
       // index scan that stops after `limit` rows, not a sort of all the user's logs.
       .orderBy(sql`${mealLogs.eatenAt} desc nulls last`, sql`${mealLogs.id} desc nulls last`)
       .limit(filters.limit + 1),
-  ]);
+  );
   const { page, nextCursor } = keysetPage(rows, filters.limit, ({ log }) => ({
     at: log.eatenAt,
     id: log.id,

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { challengeParticipants, challenges } from "../db/challenge-tables";
-import { guarded } from "../db/session-guard";
+import { guarded, guardedRead } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import type { Progress, WriteEvent } from "../routes/challenges/challenges.schemas";
@@ -99,7 +99,9 @@ export async function leaveChallenge(services: Services, auth: AuthContext, id: 
 export async function getProgress(services: Services, auth: AuthContext, id: string): Promise<Progress> {
   const { db } = services;
   assertUuid(id, notFound);
-  const [result] = await guarded(db, auth.sessionId, [
+  const result = await guardedRead(
+    db,
+    auth.sessionId,
     db.execute<ProgressRow>(sql`
       select case when c.closed_at is not null then p.current  -- closed: final, as ranked
                   else greatest(p.current, challenge_progress(c.rule, p.user_id, p.window_start, p.window_end,
@@ -110,7 +112,7 @@ export async function getProgress(services: Services, auth: AuthContext, id: str
       join challenges c on c.id = p.challenge_id
       join users u on u.id = p.user_id
       where p.challenge_id = ${id} and p.user_id = ${auth.userId}`),
-  ]);
+  );
   const row = result.rows[0];
   if (!row)
     throw new ApiError("NOT_FOUND", { detail: "You have not joined this challenge (or it does not exist)." });

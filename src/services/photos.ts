@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import { IMAGE_EXTENSIONS, sanitizeImage, UnsupportedImage } from "../lib/images";
@@ -151,11 +151,13 @@ export async function deletePhoto(services: Services, auth: AuthContext, logId: 
 /** The owner's fresh signed URL of the log's stored photo. */
 export async function photoRedirect(services: Services, auth: AuthContext, logId: string) {
   assertUuid(logId, notFound);
-  const [rows] = await guarded(services.db, auth.sessionId, [
+  const rows = await guardedRead(
+    services.db,
+    auth.sessionId,
     services.db.execute<{ photo_key: string | null }>(
       sql`select photo_key from meal_logs where id = ${logId} and user_id = ${auth.userId}`,
     ),
-  ]);
+  );
   const key = rows.rows[0]?.photo_key;
   if (!key) throw noPhoto();
   return photoUrlFor(services, key);

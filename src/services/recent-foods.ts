@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type * as z from "zod";
-import { guarded } from "../db/session-guard";
+import { guardedRead } from "../db/session-guard";
 import type { RecentFoodSchema } from "../routes/foods/foods.schemas";
 import type { AuthContext, Services } from "../types";
 
@@ -15,8 +15,10 @@ export type RecentFood = z.infer<typeof RecentFoodSchema>;
  */
 export async function recentFoods(services: Services, auth: AuthContext): Promise<{ items: RecentFood[] }> {
   const { db } = services;
-  const [result] = await guarded(db, auth.sessionId, [
+  const result = await guardedRead(
+    db,
+    auth.sessionId,
     db.execute<{ item: RecentFood }>(sql`select recent_foods(${auth.userId}, ${RECENT_FOODS_LIMIT}) as item`),
-  ]);
+  );
   return { items: result.rows.map((row) => row.item) };
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { challengeParticipants } from "../db/challenge-tables";
 import { users } from "../db/schema";
-import { guarded } from "../db/session-guard";
+import { guarded, guardedRead } from "../db/session-guard";
 import { ApiError } from "../lib/errors";
 import { canonicalTimeZone } from "../lib/time-zone";
 import type { ProfilePatch, User } from "../routes/users/users.schemas";
@@ -44,9 +44,11 @@ const notFound = () => new ApiError("UNAUTHENTICATED", { detail: "This account n
 
 export async function getMe(services: Services, auth: AuthContext): Promise<User> {
   const { db } = services;
-  const [[row]] = await guarded(db, auth.sessionId, [
+  const [row] = await guardedRead(
+    db,
+    auth.sessionId,
     db.select().from(users).where(eq(users.id, auth.userId)),
-  ]);
+  );
   if (!row) throw notFound();
   return toUser(row);
 }

@@ -37,6 +37,29 @@ describe("POST /v1/auth/logout: happy path", () => {
     expect(again.user).toEqual(account.user);
   });
 
+  // A single read is one statement whose session check PostgreSQL runs before the first row
+  // (db/session-guard.ts guardedRead): it must refuse an ended session even when it finds nothing.
+  it("ends the session for reads that find nothing too", async () => {
+    const account = await signUp();
+    expect((await logout({ token: account.accessToken })).status).toBe(204);
+    const token = account.accessToken;
+    const empty = [
+      "/v1/logs",
+      `/v1/logs/${crypto.randomUUID()}`,
+      "/v1/foods/recent",
+      `/v1/foods/${crypto.randomUUID()}`,
+      "/v1/foods?q=nothing%20like%20this",
+      "/v1/foods/barcode/4006381333931",
+      `/v1/challenges/${crypto.randomUUID()}`,
+      `/v1/challenges/${crypto.randomUUID()}/progress`,
+      `/v1/logs/${crypto.randomUUID()}/photo`,
+    ];
+    for (const path of empty) {
+      const { response } = await authCall(path, { token });
+      expect((await expectProblem(response, 401)).code, path).toBe("UNAUTHENTICATED");
+    }
+  });
+
   it("ends the session's refresh token too", async () => {
     const account = await signUp();
     expect((await logout({ token: account.accessToken })).status).toBe(204);
