@@ -8,7 +8,7 @@ import { ApiError } from "../lib/errors";
 import { assertUuid, uuidv7 } from "../lib/ids";
 import type { Challenge, ChallengeStatus, Progress, Rule } from "../routes/challenges/challenges.schemas";
 import type { AuthContext, Services } from "../types";
-import { createIdempotently, notReplayed, type Replay, rewriteStoredBody } from "./idempotency";
+import { createIdempotently, notReplayed, type Replay } from "./idempotency";
 import { dropLeaderboard } from "./leaderboard";
 import { guardedWrite } from "./writes";
 
@@ -151,11 +151,9 @@ export async function createChallenge(
       where ${notReplayed}
       returning id as result`,
     storedBody: sql`jsonb_build_object('id', result)`,
-    after: (claim) => [
-      newChallengeJson(),
-      // The reply to replay is the challenge as this response shows it.
-      rewriteStoredBody(db, claim, sql`response_body ->> 'id' = ${id}::text`, sql`(${newChallengeJson()})`),
-    ],
+    after: () => [newChallengeJson()],
+    // The reply to replay is the challenge as this response shows it.
+    rewrite: { ours: sql`response_body ->> 'id' = ${id}::text`, body: sql`(${newChallengeJson()})` },
     present: (_id: string, [[row]]) => toChallenge((row as { challenge: ChallengeRow }).challenge),
     presentReplay: (body) => toChallenge(body as ChallengeRow),
   });

@@ -114,15 +114,18 @@ async function replayWinner(db: Database, claim: IdempotencyClaim): Promise<Repl
 const isReplay = (value: unknown): value is Replay =>
   typeof value === "object" && value !== null && (value as { replayed?: unknown }).replayed === true;
 
-/**
- * A statement for after the claim, in the same batch: `body` (an expression that may read
- * `response_body`) becomes the stored answer of the claim, where `ours` (a condition on
- * `response_body`) says this request wrote it (a replay's stored answer stays as it was).
- */
-export const rewriteStoredBody = (db: Database, claim: IdempotencyClaim, ours: SQL, body: SQL) =>
+/** See `IdempotentCreate.rewrite`. */
+const rewriteStoredBody = (db: Database, claim: IdempotencyClaim, { ours, body }: StoredBodyRewrite) =>
   db.execute(sql`
     update idempotency_keys set response_body = ${body}
     where ${claim.key}::text is not null and user_id = ${claim.userId} and key = ${claim.key} and ${ours}`);
+
+/**
+ * The stored answer rewritten after `after` ran, in the same batch: `body` (an expression that may
+ * read `response_body`) replaces it where `ours` (a condition on `response_body`) says this request
+ * wrote it (a replay's stored answer stays as it was).
+ */
+export type StoredBodyRewrite = { ours: SQL; body: SQL };
 
 /** What a create brings to `createIdempotently`; `T` is its insert's `result`. */
 export type IdempotentCreate<T, Extra extends readonly BatchItem<"pg">[], R> = {
@@ -135,7 +138,9 @@ export type IdempotentCreate<T, Extra extends readonly BatchItem<"pg">[], R> = {
   /** The answer kept for replays: an expression over `result`. */
   storedBody: SQL;
   /** The statements that follow the claim in the same batch (they run on a replay too). */
-  after: (claim: IdempotencyClaim) => Extra;
+  after: () => Extra;
+  /** What the stored answer becomes once `after` ran (only with a key: without one nothing is stored). */
+  rewrite?: StoredBodyRewrite;
   /** The response of the request that created, from `result` and what `after` returned. */
   present: (result: T, after: BatchResults<Extra>) => R | Promise<R>;
   /** A replayed answer's body as the response shows it (default: as stored). */
@@ -143,7 +148,7 @@ export type IdempotentCreate<T, Extra extends readonly BatchItem<"pg">[], R> = {
 };
 
 /**
- * An idempotent create in one round trip: the claim (expired key dropped, then the stored answer or
+ * An idempotent create in one round trip: the claim (an expired key dropped, then the stored answer or
  * the insert) and `after` in one `guardedWrite` batch; then the new thing, the replay or 409. A
  * request that lost the race for its key to a concurrent one answers the winner's reply instead.
  */
@@ -158,11 +163,21 @@ export async function createIdempotently<T, Extra extends readonly BatchItem<"pg
   const shown = (replay: Replay): Replay =>
     create.presentReplay ? { ...replay, body: create.presentReplay(replay.body) } : replay;
   try {
-    const [, created, ...after] = await guardedWrite(services, auth, [
-      dropExpiredKey(db, claim),
-      claimOrReplay<T>(db, claim, create.insert, create.storedBody),
-      ...create.after(claim),
-    ]);
+    const claiming = claimOrReplay<T>(db, claim, create.insert, create.storedBody);
+    const following = create.after();
+    // Without a key nothing is stored: no key to free, no answer to rewrite (two statements fewer).
+    const results =
+      claim.key === null
+        ? await guardedWrite(services, auth, [claiming, ...following])
+        : (
+            await guardedWrite(services, auth, [
+              dropExpiredKey(db, claim),
+              claiming,
+              ...following,
+              ...(create.rewrite ? [rewriteStoredBody(db, claim, create.rewrite)] : []),
+            ])
+          ).slice(1);
+    const [created, ...after] = results as BatchResults<[typeof claiming, ...Extra]>;
     const outcome = settleClaim(created.rows[0], claim);
     return isReplay(outcome) ? shown(outcome) : await create.present(outcome, after);
   } catch (err) {

@@ -6,7 +6,7 @@ import { assertUuid, uuidv7 } from "../lib/ids";
 import type { WriteEvent } from "../routes/challenges/challenges.schemas";
 import type { Log, LogItemInput } from "../routes/logs/logs.schemas";
 import type { AuthContext, Services } from "../types";
-import { createIdempotently, notReplayed, type Replay, rewriteStoredBody } from "./idempotency";
+import { createIdempotently, notReplayed, type Replay } from "./idempotency";
 import { publishProgress } from "./leaderboard";
 import { fromSnapshot, itemsSnapshot, noItems } from "./log-items";
 import { deletePhotosLater, logNotFound, presentLog, presentLogs, type StoredLog } from "./photos";
@@ -81,19 +81,17 @@ export async function createLog(
       from users u ${snapshot} where u.id = ${auth.userId} and ${notReplayed}
       returning meal_log_json(meal_logs) as result`,
     storedBody: sql`jsonb_build_object('log', result - 'photoKey', 'events', '[]'::jsonb)`,
-    after: (claim) => [
+    after: () => [
       // Runs only when this request inserted the log (not on a replay).
       db.execute<{ event: WriteEvent }>(sql`
         select e.event from meal_logs l cross join lateral apply_log_write(l.user_id, l.id) as e(event)
         where l.id = ${id} and l.user_id = ${auth.userId}`),
-      rewriteStoredBody(
-        db,
-        claim,
-        sql`response_body -> 'log' ->> 'id' = ${id}::text`,
-        sql`jsonb_set(response_body, '{events}',
-          coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))`,
-      ),
     ],
+    rewrite: {
+      ours: sql`response_body -> 'log' ->> 'id' = ${id}::text`,
+      body: sql`jsonb_set(response_body, '{events}',
+        coalesce((select jsonb_agg(payload order by seq) from write_events where write_id = ${id}), '[]'::jsonb))`,
+    },
     present: async (log: StoredLog, [applied]) => {
       const events = eventsOf(applied);
       publishProgress(services, auth.userId, events);
