@@ -2,11 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import { sqlState } from "../db/errors";
 import { users } from "../db/schema";
 import { guarded } from "../db/session-guard";
-import { refreshTokens, sessions } from "../db/session-tables";
 import { ApiError } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";
 import { afterPendingIo, hashPassword, isCurrentHash, sameHash, verifyPassword } from "../lib/password";
-import { REFRESH_TOKEN_TTL_SECONDS } from "../lib/tokens";
 import type { AuthContext, Services } from "../types";
 import {
   countAttempt,
@@ -47,26 +45,29 @@ export async function signup(services: Services, input: SignupInput, meta: Clien
   const create = async () => {
     const salt = await currentSalt(services, emailKey(email));
     const [passwordHash, session] = await Promise.all([hashPassword(input.password, salt), newSession()]);
-    const [[user]] = await db
-      .batch([
-        db
-          .insert(users)
-          .values({ id: userId, email, displayName: input.displayName, timezone, passwordHash })
-          .returning(),
-        db.insert(sessions).values({
-          id: session.sessionId,
-          userId,
-          expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
-        }),
-        db.insert(refreshTokens).values({ tokenHash: session.tokenHash, sessionId: session.sessionId }),
-      ])
+    // One statement: the account, its session and the session's first refresh token (the foreign
+    // keys are checked at the end of the statement, when all three rows exist).
+    const { rows } = await db
+      .execute<{ user: UserJson }>(sql`
+        with u as (
+          insert into users (id, email, display_name, timezone, password_hash)
+          values (${userId}, ${email}, ${input.displayName}, ${timezone}, ${passwordHash})
+          returning *
+        ), opened as (
+          insert into sessions (id, user_id, expires_at)
+          select ${session.sessionId}, id, now() + ${SESSION_TTL} from u
+        ), token as (
+          insert into refresh_tokens (token_hash, session_id) values (${session.tokenHash}, ${session.sessionId})
+        )
+        select ${USER_JSON} as user from u`)
       .catch((err: unknown) => {
         if (sqlState(err) === "23505") {
           throw new ApiError("CONFLICT", { detail: "An account with this email already exists." });
         }
         throw err;
       });
-    return issue(services, user!, { userId, ...session }, salt);
+    const user = fromUserJson(rows[0]!.user);
+    return issue(services, user, { userId, ...session }, salt);
   };
   // Over a per-IP limit the account is removed again before the 429: the email stays free.
   return withPerIpLimits(services, meta, ["signupsPerIp", "authPerIp"], create, () =>
