@@ -7,7 +7,8 @@
 -- another transaction's run the two orders met: deadlocks (40P01). The changes are rows, not a
 -- transaction-local setting: a setting rewritten by every statement costs the whole text each time
 -- (500 statements of 5 moves took 1.7 s, the hourly job runs that many for a chunk's completers).
--- An update that moves no player (final ranks, windows) notes nothing.
+-- An update that moves no player (final ranks, windows) notes nothing. A note also raises the
+-- transaction-local flag sikdan.rank_changes_pending (see flush_rank_counts).
 CREATE OR REPLACE FUNCTION count_rank_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -31,6 +32,9 @@ BEGIN
     SELECT pg_current_xact_id(), challenge_id, old_group, old_time, -1 FROM moved
     UNION ALL
     SELECT pg_current_xact_id(), challenge_id, new_group, new_time, 1 FROM moved;
+  END IF;
+  IF FOUND THEN
+    PERFORM set_config('sikdan.rank_changes_pending', 'on', true);
   END IF;
   RETURN NULL;
 END
