@@ -9,8 +9,8 @@ export const PBKDF2_ITERATIONS = 100_000;
 export const PBKDF2_MAX_ITERATIONS = 100_000;
 const ALGORITHM = "pbkdf2-sha256";
 const SALT_BYTES = 16;
-const encoder = new TextEncoder();
 const HASH_BYTES = 32;
+const encoder = new TextEncoder();
 
 /**
  * A password salt. `keyId` names the salt key it was derived from (see `saltFor`); a salt drawn at
@@ -25,9 +25,7 @@ async function derive(
   salt: Uint8Array<ArrayBuffer>,
   iterations: number,
 ): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, [
-    "deriveBits",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits(
     { name: "PBKDF2", hash: "SHA-256", salt, iterations },
     key,

@@ -9,8 +9,8 @@ export type BatchResults<T extends readonly BatchItem<"pg">[]> = { [K in keyof T
 
 /**
  * A user's write batch: the session check, the per-user write quota (API.md: writes 120 per user
- * per minute) and `queries`, as one atomic round trip, opened by one statement (`begin_user_write`). Over the quota the whole batch is refused
- * and nothing of it, not even its count, is written.
+ * per minute) and `queries`, as one atomic round trip, opened by one statement (`begin_user_write`).
+ * Over the quota the whole batch is refused and nothing of it, not even its count, is written.
  *
  * It is also the write side of the user cache's protocol (user-cache.ts): the batch bumps the user's
  * `cache_version`, and the write's fence goes up in Redis in parallel with it. The batch resolves
