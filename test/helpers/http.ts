@@ -5,10 +5,15 @@ import { buildApp } from "../../src/app";
 /** Plain-http localhost: the one origin where the API's cookies may drop `Secure`. */
 export const BASE_URL = "http://localhost:8787";
 
-/** A unique client address (RFC 2544 benchmarking range), so per-IP limits never cross tests. */
+/**
+ * A unique client address (IPv6 documentation prefix 2001:db8::/32, RFC 3849, 64 random bits), so
+ * per-IP limits never cross tests. The limits' windows outlive a run (up to an hour in REDIS_URL), and
+ * the 65,536 addresses of an IPv4 /16 were few enough for a test to draw one that an earlier run's
+ * limit test had used up.
+ */
 export function uniqueIp() {
-  const [a, b] = crypto.getRandomValues(new Uint8Array(2));
-  return `198.18.${a}.${b}`;
+  const groups = [...crypto.getRandomValues(new Uint16Array(4))].map((group) => group.toString(16));
+  return `2001:db8:${groups.join(":")}::1`;
 }
 
 /** Worker bindings that replace the test env's for one call (undefined removes one). */
