@@ -3,7 +3,7 @@ import { myRankSql } from "../../src/services/ranking";
 import { authCall } from "../helpers/auth";
 import { createChallenge, databaseOrder, join, leave, logToday, newPlayer } from "../helpers/challenges";
 import { onDay } from "../helpers/dates";
-import { sql, sqlOf } from "../helpers/db";
+import { sql, sqlOf, sqlTransaction } from "../helpers/db";
 import { generateUsers } from "../helpers/generate";
 import { DEFAULT_PASSWORD } from "../helpers/users";
 
@@ -70,6 +70,35 @@ describe("ranks from the counts the database keeps", () => {
       ranks.push(mine!.rank);
     }
     expect(ranks).toEqual(order.map((_, i) => i + 1));
+  });
+
+  // The flush trigger is per row (constraint triggers cannot be per statement), so one statement of
+  // N players fires it N times at commit; only the first may look for the pending changes (drizzle/
+  // 0024). Each look was a scan over every change the first had taken out: N² at commit. Counted
+  // with the transaction's own table statistics, not timed.
+  it("flushes a statement of 200 players with one look at the pending changes", async () => {
+    const owner = await newPlayer();
+    const challenge = await createChallenge(owner.accessToken, { rule: { type: "log_days", target: 5 } });
+    const userIds = await generateUsers(200, "flush");
+    // Before and after, in the same transaction: the view also holds the backend's counts of
+    // earlier transactions that are not yet reported (PostgreSQL 15 reports them at most once a second).
+    const looks = {
+      query: `select coalesce((select seq_scan + coalesce(idx_scan, 0) from pg_stat_xact_user_tables
+                               where relname = 'rank_count_changes'), 0)::int as looks`,
+    };
+    const results = await sqlTransaction([
+      looks,
+      {
+        query: `insert into challenge_participants (challenge_id, user_id, window_start)
+                select $1, u.id, current_date from unnest($2::uuid[]) as u(id)`,
+        params: [challenge.id, userIds],
+      },
+      { query: "set constraints all immediate" },
+      looks,
+    ]);
+    const looked = (at: number) => Number(results[at]?.[0]?.looks);
+    expect(looked(3) - looked(0)).toBe(1);
+    await expectCountsExact(challenge.id);
   });
 
   it("joins, progress, completion, leaving, account deletion and the challenge's deletion keep the counts exact", async () => {

@@ -25,12 +25,22 @@ function parseValue(text: string | null, typeId: number): unknown {
   return text;
 }
 
-/**
- * A query through the local Neon endpoint (the Worker's NEON_FETCH_ENDPOINT), with plain fetch, so
- * it never touches the isolate-global `neonConfig` that the Worker's requests (and fault-scoped
- * endpoints) set. int2/int4/float, bool and json come back parsed; everything else as text.
- */
-export async function sql<T = Record<string, any>>(query: string, params: unknown[] = []): Promise<T[]> {
+type NeonResult = {
+  rows?: Record<string, string | null>[];
+  fields?: { name: string; dataTypeID: number }[];
+};
+
+/** Rows as the suites want them: int2/int4/float, bool and json parsed; everything else as text. */
+const rowsOf = <T>(result: NeonResult): T[] => {
+  const fields = result.fields ?? [];
+  return (result.rows ?? []).map(
+    (row) =>
+      Object.fromEntries(fields.map((f) => [f.name, parseValue(row[f.name] ?? null, f.dataTypeID)])) as T,
+  );
+};
+
+/** One request to the local Neon endpoint: a query, or (`queries`) a transaction of several. */
+async function neonRequest(body: unknown) {
   const response = await fetch(inject("neonHttpUrl"), {
     method: "POST",
     headers: {
@@ -38,19 +48,26 @@ export async function sql<T = Record<string, any>>(query: string, params: unknow
       "Neon-Connection-String": (env as unknown as { DATABASE_URL: string }).DATABASE_URL,
       "Neon-Raw-Text-Output": "true",
     },
-    body: JSON.stringify({ query, params }),
+    body: JSON.stringify(body),
   });
-  const body = (await response.json()) as {
-    rows?: Record<string, string | null>[];
-    fields?: { name: string; dataTypeID: number }[];
-    message?: string;
-  };
-  if (response.status !== 200) throw new Error(`sql failed (${response.status}): ${body.message}`);
-  const fields = body.fields ?? [];
-  return (body.rows ?? []).map(
-    (row) =>
-      Object.fromEntries(fields.map((f) => [f.name, parseValue(row[f.name] ?? null, f.dataTypeID)])) as T,
-  );
+  const answer = (await response.json()) as NeonResult & { results?: NeonResult[]; message?: string };
+  if (response.status !== 200) throw new Error(`sql failed (${response.status}): ${answer.message}`);
+  return answer;
+}
+
+/**
+ * A query through the local Neon endpoint (the Worker's NEON_FETCH_ENDPOINT), with plain fetch, so
+ * it never touches the isolate-global `neonConfig` that the Worker's requests (and fault-scoped
+ * endpoints) set. int2/int4/float, bool and json come back parsed; everything else as text.
+ */
+export async function sql<T = Record<string, any>>(query: string, params: unknown[] = []): Promise<T[]> {
+  return rowsOf<T>(await neonRequest({ query, params }));
+}
+
+/** Several queries as one transaction (as `sql`), for what only one transaction shows; rows of each. */
+export async function sqlTransaction(queries: { query: string; params?: unknown[] }[]) {
+  const answer = await neonRequest({ queries: queries.map(({ query, params = [] }) => ({ query, params })) });
+  return (answer.results ?? []).map((result) => rowsOf<Record<string, any>>(result));
 }
 
 /** A UUIDv7 as the API makes ids. */
