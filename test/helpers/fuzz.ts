@@ -1,7 +1,7 @@
 import { fc } from "@fast-check/vitest";
 import { fingerprint } from "./db";
 import { type Req, type Res, send, violations } from "./requests";
-import { sleep } from "./wait";
+import { eventually } from "./wait";
 
 /**
  * Running fuzz properties: the fixed seed, the tally each suite prints, the watch that proves a
@@ -96,9 +96,12 @@ export class Watch {
     // What a rejected request did may still be being undone just after its answer (a sign-in opens
     // its session before it knows the password, and deletes it after the 401: auth.ts signIn), so
     // the data gets a moment to come back before a change counts as a write.
-    for (let waited = 0; !mayWrite && now !== this.last && waited < SETTLE_MS; waited += 50) {
-      await sleep(50);
-      now = await fingerprint(this.userId);
+    if (!mayWrite && now !== this.last) {
+      const settled = async () => {
+        now = await fingerprint(this.userId);
+        return now === this.last;
+      };
+      await eventually(settled, SETTLE_MS, 50).catch(() => {});
     }
     if (!mayWrite && now !== this.last) {
       this.tally.writesByRejected += 1;
