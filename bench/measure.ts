@@ -19,12 +19,15 @@ export type Call = {
 /** `at`: when the response (its headers) arrived, on the monotonic clock the meter stamps with. */
 export type Answer = { status: number; body: any; ms: number; at: bigint };
 
-/** A plain HTTP client for the Worker: JSON in and out, Bearer auth (no cookies, so no CSRF checks). */
-export function client(baseUrl: string) {
+/**
+ * A plain HTTP client for the Worker: JSON in and out, Bearer auth (no cookies, so no CSRF checks).
+ * `always`: headers sent with every request (what Cloudflare's front line adds, on the direct door).
+ */
+export function client(baseUrl: string, always: Record<string, string> = {}) {
   return async function call({ method, path, token, body, rawBody, headers = {} }: Call): Promise<Answer> {
     const init: RequestInit = {
       method: method ?? (body === undefined && rawBody === undefined ? "GET" : "POST"),
-      headers: { ...headers },
+      headers: { ...always, ...headers },
     };
     const h = init.headers as Record<string, string>;
     if (token) h.authorization = `Bearer ${token}`;

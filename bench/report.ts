@@ -347,7 +347,9 @@ export function markdown(results: Results): string {
   const kib = (bytes: number) => `${round1(bytes / 1024)} KiB`;
   const cpuRuns = results.loginCpu.runs;
   const health = results.endpoints.find((r) => r.name === "GET /health" && r.samples > 0);
-  const throughDev = results.endpoints.find((r) => r.reference && r.samples > 0);
+  const reference = (name: string) => results.endpoints.find((r) => r.name === name && r.samples > 0);
+  const throughEntry = reference(ENDPOINTS.healthEntry.name);
+  const throughDev = reference(ENDPOINTS.healthWranglerDev.name);
   const failing = results.endpoints.filter((r) => Object.keys(r.errors).length > 0 || r.skipped > 0);
   const lines = [
     "# Sikdan benchmark",
@@ -355,7 +357,7 @@ export function markdown(results: Results): string {
     `Run ${results.date} by \`npm run bench\` (${results.durationSeconds} s): ${results.samples} samples per row after ${results.warmups} warm-up rounds,`,
     `${results.delayMs} ms injected each way on the Neon and Upstash endpoints (RTT ${2 * results.delayMs} ms),`,
     `${results.backend.postgres} behind the Neon endpoint, ${results.backend.redis} behind the Upstash endpoint,`,
-    `the real Worker (the deploy bundle) in workerd through Miniflare, ${results.machine.cpus} CPUs, Node ${results.machine.node},`,
+    `the real Worker (the deploy bundle) in workerd through Miniflare's direct socket, ${results.machine.cpus} CPUs, Node ${results.machine.node},`,
     `load average ${results.machine.loadAverage.start.map(round1).join(" / ")} at the start, ${results.machine.loadAverage.end.map(round1).join(" / ")} at the end.`,
     "How it is measured and what each column means: [bench/README.md](../README.md).",
     "",
@@ -374,12 +376,20 @@ export function markdown(results: Results): string {
     "",
     ...(health
       ? [
-          `For scale: \`GET /health\`, which touches nothing, has a median of ${health.p50Ms} ms here (Miniflare's`,
-          "entry and asset-routing Workers, the client, the machine's load): every row carries that overhead on",
-          "top of its round trips.",
+          `For scale: \`GET /health\`, which touches nothing, has a median of ${health.p50Ms} ms here (the asset`,
+          "router of [assets], the client, the machine's load): every row carries that overhead on top of its",
+          "round trips.",
+          ...(throughEntry
+            ? [
+                `Through Miniflare's entry Worker the same request takes ${throughEntry.p50Ms} ms (a reference row): its`,
+                "stand-in for Cloudflare's front line (request.cf, CF-Connecting-IP, compression) is one more",
+                "JavaScript Worker on the way in and out, which production runs on Cloudflare's machines, not in",
+                "the Worker's; the rows go through Miniflare's direct socket instead (bench/edge-worker.ts).",
+              ]
+            : []),
           ...(throughDev
             ? [
-                `Through \`wrangler dev\` the same request takes ${throughDev.p50Ms} ms (the reference row): its`,
+                `Through \`wrangler dev\` the same request takes ${throughDev.p50Ms} ms (a reference row): its`,
                 "development proxy, a Durable Object in a second workerd, and its log forwarding, which production",
                 "does not have; that is why the Worker is measured without them (bench/edge-worker.ts).",
               ]

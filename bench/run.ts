@@ -19,7 +19,7 @@ import { seedFoods } from "./foods.ts";
 import { type Answer, Counters, client, cpuTicks, median, throughput } from "./measure.ts";
 import { type Results, summarize, textTable, writeResults } from "./report.ts";
 import type { BenchStack } from "./stack.ts";
-import { measureHealthThroughWranglerDev, runAuthWorkload, runWorkload } from "./workload.ts";
+import { measureReferenceHealth, runAuthWorkload, runWorkload } from "./workload.ts";
 
 const env = process.env;
 const knob = (name: string, fallback: number) => {
@@ -47,6 +47,10 @@ const began = performance.now();
 const loadAtStart = loadavg();
 const log = (line: string) =>
   console.log(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+// What Cloudflare's front line adds to each request, sent by the client on the direct door (the entry
+// Worker adds it from the socket's address; edge-worker.ts).
+const FRONT_LINE = { "cf-connecting-ip": "127.0.0.1" };
 
 // ------------------------------------------------------------------------------------------ cleanup
 
@@ -139,18 +143,26 @@ async function measureBundle() {
 
 /**
  * The deploy bundle with `vars` in workerd (bench/edge-worker.ts: Miniflare, configured from
- * wrangler.toml as `wrangler dev` would), on a free port, in its own process group. The Worker we
+ * wrangler.toml as `wrangler dev` would), on free ports, in its own process group. The Worker we
  * measure is the deploy bundle itself (minified, as uploaded): the numbers belong to the bytes we
- * report, and an edit to src/ during the run cannot reload the Worker under it.
+ * report, and an edit to src/ during the run cannot reload the Worker under it. `baseUrl` is the
+ * direct socket to the Worker, `entryUrl` the same Worker behind Miniflare's entry Worker (its
+ * stand-in for Cloudflare's front line; edge-worker.ts says why the rows go direct).
  */
 async function startWorker(bundlePath: string, vars: Record<string, string>, logFile: string) {
-  const port = await freePort();
-  const { child } = await spawnReady<{ url: string }>(new URL("./edge-worker.ts", import.meta.url).pathname, {
-    env: { ...wranglerEnv, BENCH_WORKER: JSON.stringify({ bundle: bundlePath, port, vars, logFile }) },
-    detached: true, // its own process group, so stopping it takes workerd along
-    timeoutMs: 90_000,
-  });
-  return { child, port, baseUrl: `http://127.0.0.1:${port}` };
+  const [port, directPort] = [await freePort(), await freePort()];
+  const { child, ready } = await spawnReady<{ url: string; directUrl: string }>(
+    new URL("./edge-worker.ts", import.meta.url).pathname,
+    {
+      env: {
+        ...wranglerEnv,
+        BENCH_WORKER: JSON.stringify({ bundle: bundlePath, port, directPort, vars, logFile }),
+      },
+      detached: true, // its own process group, so stopping it takes workerd along
+      timeoutMs: 90_000,
+    },
+  );
+  return { child, port, baseUrl: ready.directUrl, entryUrl: ready.url };
 }
 
 /**
@@ -326,12 +338,14 @@ try {
   };
   const main = await startWorker(built.path, vars, workerLog);
   worker = main.child;
-  const { port, baseUrl } = main;
-  log(`worker up on ${baseUrl} after ${Math.round((performance.now() - began) / 1000)} s`);
+  const { port, baseUrl, entryUrl } = main;
+  log(
+    `worker up on ${baseUrl} (entry Worker: ${entryUrl}) after ${Math.round((performance.now() - began) / 1000)} s`,
+  );
   const { raw: bundleRawBytes, gzip: bundleGzipBytes, reported: wranglerReported } = built;
 
   // ----------------------------------------------------------------- per-endpoint workload (delay on)
-  const call = client(baseUrl);
+  const call = client(baseUrl, FRONT_LINE);
   const counters = new Counters(stack, delayMs);
   const { recorded, mainUser } = await runWorkload({
     call,
@@ -356,14 +370,17 @@ try {
   );
   workerPerIp = perIp.child;
   log(`worker with per-IP limits on up on ${perIp.baseUrl}`);
-  await runAuthWorkload({ call: client(perIp.baseUrl), counters, samples, warmups, recorded });
+  await runAuthWorkload({ call: client(perIp.baseUrl, FRONT_LINE), counters, samples, warmups, recorded });
   await stopGroup(workerPerIp);
 
-  // The reference row: GET /health through `wrangler dev` (its development proxy) on the same bundle.
+  // The reference rows: GET /health through Miniflare's entry Worker, and through `wrangler dev` (its
+  // development proxy), on the same bundle.
+  const rounds = { counters, samples, warmups, recorded };
+  await measureReferenceHealth("healthEntry", { call: client(entryUrl), ...rounds });
   const dev = await startWranglerDev(built.path, vars, join(tmp, "wrangler-dev.log"));
   wranglerDev = dev.child;
   log(`wrangler dev up on ${dev.baseUrl} (reference row)`);
-  await measureHealthThroughWranglerDev({ call: client(dev.baseUrl), counters, samples, warmups, recorded });
+  await measureReferenceHealth("healthWranglerDev", { call: client(dev.baseUrl), ...rounds });
   await stopGroup(wranglerDev);
   const endpoints = summarize(recorded, delayMs);
 

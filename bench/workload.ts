@@ -12,7 +12,9 @@ import type { Answer, Call, Counters, Sample } from "./measure.ts";
  */
 export const ENDPOINTS = {
   health: { name: "GET /health" },
-  // The same request through `wrangler dev`'s development proxy (bench/edge-worker.ts): reference only.
+  // The same request through Miniflare's entry Worker, and through `wrangler dev`'s development proxy
+  // (bench/edge-worker.ts): reference only.
+  healthEntry: { name: "GET /health (through Miniflare's entry Worker, reference)", reference: true },
   healthWranglerDev: { name: "GET /health (through wrangler dev, reference)", reference: true },
   ready: { name: "GET /health/ready" },
   openapi: { name: "GET /openapi.json" },
@@ -361,11 +363,14 @@ export async function runAuthWorkload(options: RecordingRounds) {
   }
 }
 
-/** GET /health through `wrangler dev`, `warmups + samples` times, into the reference row. */
-export async function measureHealthThroughWranglerDev(options: RecordingRounds) {
+/** GET /health through another door to the Worker, `warmups + samples` times, into a reference row. */
+export async function measureReferenceHealth(
+  row: "healthEntry" | "healthWranglerDev",
+  options: RecordingRounds,
+) {
   const { call, counters, recorded } = options;
   for (let round = 0; round < options.warmups + options.samples; round++) {
     const { sample } = await counters.measure(() => call({ path: "/health" }));
-    if (round >= options.warmups) recorded.healthWranglerDev.samples.push(sample);
+    if (round >= options.warmups) recorded[row].samples.push(sample);
   }
 }
