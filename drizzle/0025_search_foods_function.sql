@@ -28,9 +28,12 @@
 -- the planner expects of them. The first page passes the keyset position before every posting, so
 -- both pages share the one plan.
 --
--- `offset 0` keeps a subquery as it is written: the per-posting probes stay correlated subplans
--- (primary-key lookups) instead of the anti-join the planner would otherwise make of them, which scans
--- every posting of the word, and the checks of `kept` run only on postings that met the second word.
+-- The first branch reads the driving word alone (a one-word query), the second merge-joins it with
+-- each partner word; `kept` (the food's best driving candidate, and every further word) is checked
+-- in both before their LIMIT. `offset 0` keeps a subquery as it is written: the per-posting probes
+-- stay correlated subplans (primary-key lookups) instead of the anti-join the planner would otherwise
+-- make of them, which scans every posting of the word, and the checks of `kept` run only on postings
+-- that met the second word.
 CREATE OR REPLACE FUNCTION search_foods(
   folded text, viewer uuid, max_rows int, after_score bigint, after_id uuid
 ) RETURNS TABLE (food jsonb, score bigint)
@@ -84,6 +87,8 @@ BEGIN
                  OFFSET 0))) LIMIT max_rows
     ) h
     UNION
+    -- The same `kept` conditions again: a query cannot share a fragment, and a function of their own
+    -- could not see this query's CTEs (nor be planned into it).
     SELECT h.food_id, c.quality * 100000 + h.rank
     FROM driving_words c CROSS JOIN scopes s CROSS JOIN partner_words pw CROSS JOIN LATERAL (
       SELECT p.* FROM (
