@@ -4,9 +4,14 @@ import type { Database } from "../db/client";
 import { guarded } from "../db/session-guard";
 import type { AuthContext, Services } from "../types";
 
-/** The database's `cache_epoch` as the user cache (user-cache.ts) reads it. */
-const epochQuery = (db: Database) =>
-  db.execute<{ epoch: string }>(sql`select epoch::text as epoch from cache_epoch`);
+/**
+ * The database's `cache_epoch` as the user cache (user-cache.ts) reads it; with `sessionId`, read only
+ * while that session is active (the statement fails otherwise, and with it its batch).
+ */
+const epochQuery = (db: Database, sessionId?: string) =>
+  db.execute<{ epoch: string }>(
+    sql`select epoch::text as epoch from cache_epoch${sessionId ? sql` where assert_session_active(${sessionId})` : sql``}`,
+  );
 
 /** The epoch on its own (one round trip): only for the background re-check of warm-only isolates. */
 export async function databaseEpoch(db: Database): Promise<number> {
@@ -37,10 +42,7 @@ export function loadBatch(
   if (!cache.redis) return (queries) => guarded(db, auth.sessionId, queries);
   return async (queries) => {
     const at = Date.now();
-    const checkedEpoch = db.execute<{ epoch: string }>(
-      sql`select epoch::text as epoch from cache_epoch where assert_session_active(${auth.sessionId})`,
-    );
-    const results = (await db.batch([...queries, checkedEpoch])) as unknown[];
+    const results = (await db.batch([...queries, epochQuery(db, auth.sessionId)])) as unknown[];
     const epochResult = results.pop() as { rows: { epoch: string }[] };
     onEpoch({ epoch: Number(epochResult.rows[0]?.epoch ?? 0), at });
     return results as never;
