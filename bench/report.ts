@@ -335,7 +335,7 @@ const WHY_MISSED = [
   "  log pointing at a missing object), so it waits for both in series.",
   "- **Everything on a busy machine.** The local overhead (`GET /health`, no dependency) is part of every",
   "  row; with other work on the machine it alone can take a fifth of the RTT.",
-  "- **And on an idle one.** Every process a round trip passes (the Worker, the meter, the stack,",
+  "- **And on an idle one.** Every process a round trip passes (the Worker, the stack,",
   "  PostgreSQL) sleeps through the injected delay and wakes up slower. On the 2-vCPU AMD EPYC VM of",
   "  2026-11-30: `GET /health` took 2.0 ms back to back, 3.7 ms after 25 ms idle, 4.8 ms after 200 ms;",
   "  `GET /v1/users/me` took 8.4 ms with no delay and 12.5 ms plus the RTT with it. On the Intel Xeon",

@@ -41,6 +41,22 @@ export class Control<Stats extends Record<string, number>> {
   }
 
   private readonly tagged = new Map<string, Stats>();
+  private readonly watchers: Array<(res: ServerResponse) => void> = [];
+
+  /**
+   * Calls `watcher` with the response of every protocol request as it arrives, before any fault or
+   * delay applies to it: what an in-process observer (the benchmark's meter) hooks into to learn when
+   * each answer leaves, without a proxy of its own in front of the stack.
+   */
+  watchRoundTrips(watcher: (res: ServerResponse) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  /** A protocol request arrived: counted under `key` and shown to the watchers. */
+  roundTrip(key: keyof Stats, req: IncomingMessage, res: ServerResponse): void {
+    this.count(key, 1, req);
+    for (const watcher of this.watchers) watcher(res);
+  }
 
   count(key: keyof Stats, by = 1, req?: IncomingMessage): void {
     (this.stats as Record<keyof Stats, number>)[key] += by;

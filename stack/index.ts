@@ -3,6 +3,7 @@
 // real or embedded PostgreSQL and Redis on this machine, with injectable
 // latency and faults. See stack/README.md.
 
+import type { ServerResponse } from "node:http";
 import { hostForUrl } from "./control.ts";
 import { type NeonEndpoint, startNeonEndpoint } from "./neon.ts";
 import { startOpenFoodFactsEndpoint } from "./openfoodfacts.ts";
@@ -39,6 +40,8 @@ export interface Stack {
   openFoodFactsUrl: string | undefined; // the Open Food Facts stand-in, when started
   openFoodFactsControlUrl: string | undefined;
   embedded: { postgres: boolean; redis: boolean };
+  /** Shows `watcher` the response of every protocol request the endpoint gets (Control.watchRoundTrips). */
+  watchRoundTrips(endpoint: "neon" | "upstash", watcher: (res: ServerResponse) => void): void;
   stop(): Promise<void>; // closes every server, socket, client and PGlite; idempotent
 }
 
@@ -108,6 +111,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       openFoodFactsUrl: offUrl,
       openFoodFactsControlUrl: offUrl && `${offUrl}/__stack`,
       embedded: { postgres: postgres.embedded, redis: redis.embedded },
+      watchRoundTrips: (endpoint, watcher) =>
+        (endpoint === "neon" ? neon : upstash).control.watchRoundTrips(watcher),
       stop: () => {
         stopping ??= stopAll();
         return stopping;

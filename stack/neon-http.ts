@@ -222,7 +222,7 @@ export function createSqlExecutor(options: {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    control.count("httpRequests", 1, req);
+    control.roundTrip("httpRequests", req, res);
     if (control.intercept(req, res)) return;
     if (req.method !== "POST") return sendJson(res, 405, { message: "use POST" });
     // The proxy cancels a request's query when its HTTP connection closes before the answer. The

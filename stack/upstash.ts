@@ -153,7 +153,7 @@ export async function startUpstashEndpoint(options: {
       res.writeHead(204, CORS_HEADERS).end();
       return;
     }
-    control.count("requests", 1, req);
+    control.roundTrip("requests", req, res);
     if (control.intercept(req, res)) return;
     const url = new URL(req.url ?? "/", "http://x");
     if (!authorized(req, url)) {
