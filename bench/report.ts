@@ -23,6 +23,8 @@ export type Row = {
     redis: [number, number];
     dbDeferred: [number, number];
     redisDeferred: [number, number];
+    /** A sample's own and deferred database round trips together (the worst is not the sum of maxima). */
+    dbTotal: [number, number];
   };
   /** The stack's counters read right after the response (includes deferred work that had already arrived). */
   atResponse: { db: number; redis: number };
@@ -87,6 +89,7 @@ export function summarize(recorded: Recorded, delayMs: number): Row[] {
     const redis = pick((s) => s.redis);
     const dbDeferred = pick((s) => s.dbDeferred);
     const redisDeferred = pick((s) => s.redisDeferred);
+    const dbTotal = pick((s) => s.db + s.dbDeferred);
     const p50 = percentile(ms, 50);
     const endpoint: { name: string; cache?: "cold" | "warm"; reference?: true } = ENDPOINTS[key];
     return {
@@ -105,6 +108,7 @@ export function summarize(recorded: Recorded, delayMs: number): Row[] {
         redis: [redis.min, redis.max],
         dbDeferred: [dbDeferred.min, dbDeferred.max],
         redisDeferred: [redisDeferred.min, redisDeferred.max],
+        dbTotal: [dbTotal.min, dbTotal.max],
       },
       atResponse: {
         db: pick((s) => s.dbAtResponse).typical,
@@ -126,7 +130,7 @@ type Target = { label: string; met: boolean; detail: string };
 
 export function targets(results: Results): Target[] {
   const rows = results.endpoints.filter((r) => r.samples > 0 && !r.reference);
-  const totalDb = (r: Row) => r.ranges.db[1] + r.ranges.dbDeferred[1]; // worst sample, deferred included
+  const totalDb = (r: Row) => r.ranges.dbTotal[1]; // worst sample, deferred included
   const overOne = rows.filter((r) => r.cache !== "warm" && totalDb(r) > 1);
   const warmWithDb = rows.filter((r) => r.cache === "warm" && totalDb(r) > 0);
   const slow = rows.filter((r) => r.ratio !== null && r.ratio > 1.3);

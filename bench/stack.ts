@@ -48,12 +48,16 @@ const stack = await startStack({
 
 /**
  * Counts one endpoint's round trips. Each is stamped (process.hrtime: CLOCK_MONOTONIC, the same clock
- * in every process of the machine) when the last byte of its answer has been handed to the socket
- * back to the Worker, or when the exchange ended without one: a round trip stamped after the client
- * received its response cannot be one the response waited for. It watches the stack's own servers
- * from inside this process (Stack.watchRoundTrips) rather than standing in front of them as a proxy:
- * a pass-through costs about 1 ms per round trip here (POST /sql `select 1`, 40 sequential requests,
- * 0.6–1.1 ms more through it than direct, measured 2026-11-30), which no production request pays.
+ * in every process of the machine) as the stack starts sending the end of its answer, or when the
+ * exchange ended without one: a round trip stamped after the client received its response cannot be
+ * one the response waited for. The stamp is taken in `res.end()`, before the bytes go out: the
+ * response's "finish" event comes only after the write has completed, a turn of this process's event
+ * loop later, by which time the Worker, on the other CPU, may already have answered the client (one
+ * export sample of 20 counted its round trip as deferred that way).
+ * It watches the stack's own servers from inside this process (Stack.watchRoundTrips) rather than
+ * standing in front of them as a proxy: a pass-through costs about 1 ms per round trip here (POST /sql
+ * `select 1`, 40 sequential requests, 0.6–1.1 ms more through it than direct, measured 2026-11-30),
+ * which no production request pays.
  */
 function meter(endpoint: "neon" | "upstash") {
   let started = 0;
@@ -67,7 +71,11 @@ function meter(endpoint: "neon" | "upstash") {
       ends.push(process.hrtime.bigint());
       if (ends.length > 200_000) ends.splice(0, 100_000); // only recent ones are ever asked about
     };
-    res.once("finish", end);
+    const send = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      end();
+      return send(...args);
+    }) as typeof res.end;
     res.once("close", end); // aborted by the Worker (timeout) or failed: over too
   });
   /** Counts now; `completedBy`: how many had been answered at monotonic time `at` (ns). */
